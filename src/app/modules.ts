@@ -1,0 +1,5 @@
+import { POLICIES } from '../policies/registry.js';
+import type { SluiceModule } from './module.js';
+
+/** The modules of this build. Feature areas add one line here. */
+export const MODULES: readonly SluiceModule[] = [{ name: 'policies', policies: POLICIES }];

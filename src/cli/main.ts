@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { assemble } from '../app/registry.js';
+import { generatedDocs } from '../docs/generate.js';
+import { Store } from '../store/store.js';
+import { UsageError, parse } from './args.js';
+import { AdminRequestError } from './admin-client.js';
+import { configCommand } from './commands/config.js';
+import { explainCommand, simulateCommand } from './commands/inspect.js';
+import { startCommand } from './commands/start.js';
+
+const HELP = `sluice — AI gateway and API management; every denial is pinpointed.
+
+Usage:
+  sluice start [--config FILE] [--port 8080] [--admin-port 8081] [--data ./data]
+               [--host 0.0.0.0] [--admin-host 127.0.0.1] [--store postgres://…] [--redis redis://…]
+  sluice config validate FILE       check a config file without starting
+  sluice config export [-o FILE]    print the active config as YAML (from --admin URL, or --data/--store)
+  sluice explain REQUEST_ID         print the decision trace of a request
+  sluice simulate [-X METHOD] PATH [-H "k: v"] [--ip ADDR] [-d BODY]
+                                    why would this request be denied? (nothing is sent upstream)
+  sluice migrate [--data DIR | --store URL]
+  sluice docs generate              regenerate docs/errors.md and docs/policies.md
+  sluice version
+
+Environment: SLUICE_PORT, SLUICE_ADMIN_PORT, SLUICE_DATA, SLUICE_STORE, SLUICE_REDIS, SLUICE_CONFIG,
+SLUICE_ADMIN_URL, SLUICE_ADMIN_TOKEN, SLUICE_LOG_LEVEL.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'start':
+      return startCommand(rest);
+    case 'config':
+      return configCommand(rest);
+    case 'explain':
+      return explainCommand(rest);
+    case 'simulate':
+      return simulateCommand(rest);
+    case 'migrate': {
+      const { values: v } = parse(rest, { data: { type: 'string' }, store: { type: 'string' } });
+      const store = await Store.open({ url: v.store ?? join(v.data ?? './data', 'sluice.db') });
+      await store.close();
+      process.stdout.write(`migrations applied (${store.connection.describe})\n`);
+      return 0;
+    }
+    case 'docs': {
+      if (rest[0] !== 'generate') throw new UsageError('usage: sluice docs generate [--out DIR]');
+      const { values: v } = parse(rest.slice(1), { out: { type: 'string' } });
+      const { reasons, registry } = assemble();
+      for (const [path, text] of Object.entries(generatedDocs(reasons, registry))) {
+        const file = join(v.out ?? '.', path);
+        await mkdir(dirname(file), { recursive: true });
+        await writeFile(file, text);
+        process.stdout.write(`wrote ${file}\n`);
+      }
+      return 0;
+    }
+    case 'version':
+    case '--version':
+      process.stdout.write('sluice 0.1.0\n');
+      return 0;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(HELP);
+      return 0;
+    default:
+      throw new UsageError(`unknown command "${cmd}"`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError) process.stderr.write(`sluice: ${err.message}\n\n${HELP}`);
+    else if (err instanceof AdminRequestError) process.stderr.write(`sluice: ${err.message}\n`);
+    else process.stderr.write(`sluice: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = err instanceof UsageError ? 64 : 1;
+  },
+);

@@ -1,0 +1,76 @@
+import type { ReasonDefinition } from './reasons.js';
+import type { PolicyRef } from './trace.js';
+
+/** RFC 9457 problem details, with Sluice's extension members. */
+export interface Problem {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail: string;
+  readonly code: string;
+  readonly policy?: PolicyRef;
+  readonly request_id: string;
+  readonly config_version: number;
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** Base of the `type` URI: each code has an anchor in docs/errors.md. */
+export const PROBLEM_TYPE_BASE = 'https://sluice.dev/errors#';
+
+export function problemType(code: string): string {
+  return PROBLEM_TYPE_BASE + code;
+}
+
+export function buildProblem(
+  reason: ReasonDefinition,
+  detail: string,
+  requestId: string,
+  configVersion: number,
+  policy?: PolicyRef,
+): Problem {
+  const p: Problem = {
+    type: problemType(reason.code),
+    title: reason.title,
+    status: reason.status,
+    detail,
+    code: reason.code,
+    ...(policy ? { policy: { id: policy.id, name: policy.name, scope: policy.scope } } : {}),
+    request_id: requestId,
+    config_version: configVersion,
+  };
+  return p;
+}
+
+/** A rendered error body: the default dialect is problem+json; AI routes use their API's dialect. */
+export interface RenderedError {
+  readonly contentType: string;
+  readonly body: string;
+}
+
+export type ErrorDialect = (problem: Problem) => RenderedError;
+
+export const problemJson: ErrorDialect = (problem) => ({
+  contentType: PROBLEM_CONTENT_TYPE,
+  body: JSON.stringify(problem),
+});
+
+/**
+ * Error dialects by name. Routes pick one (`problem` by default); AI routes register the OpenAI and
+ * Anthropic shapes so the official SDKs raise their normal typed errors.
+ */
+export class ErrorDialects {
+  private readonly byName = new Map<string, ErrorDialect>([['problem', problemJson]]);
+
+  register(name: string, dialect: ErrorDialect): void {
+    this.byName.set(name, dialect);
+  }
+
+  get(name: string): ErrorDialect {
+    return this.byName.get(name) ?? problemJson;
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+}

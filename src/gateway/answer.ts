@@ -1,0 +1,71 @@
+import type { ServerResponse } from 'node:http';
+import type { Execution } from '../core/pipeline.js';
+import { runResponseHooks } from '../core/pipeline.js';
+import { buildProblem, type ErrorDialect } from '../core/problem.js';
+import type { ReasonTable } from '../core/reasons.js';
+import type { PolicyRef } from '../core/trace.js';
+import type { GatewayRequestContext } from './request-context.js';
+import { FlatResponseInfo, mergeFlatHeaders } from './response-info.js';
+
+export interface AnswerInput {
+  readonly code: string;
+  readonly detail: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly policy?: PolicyRef;
+  readonly exec?: Execution;
+  /** Overrides the reason's status (e.g. a service kind mapping an upstream status). */
+  readonly status?: number;
+}
+
+export interface RenderedAnswer {
+  readonly status: number;
+  /** Flat `[name, value, …]`. */
+  readonly headers: string[];
+  readonly body: string;
+}
+
+/**
+ * A response the gateway itself produces (denial, no route, upstream failure) in the route's
+ * dialect: status from the reason table, request id, the deciding policy, and the headers policies
+ * asked for (their response hooks run here too).
+ */
+export function renderAnswer(
+  ctx: GatewayRequestContext,
+  reasons: ReasonTable,
+  configVersion: number,
+  dialect: ErrorDialect,
+  a: AnswerInput,
+): RenderedAnswer {
+  const reason = reasons.get(a.code) ?? reasons.require('gateway.internal_error');
+  const problem = buildProblem(reason, a.detail, ctx.id, configVersion, a.policy);
+  const status = a.status ?? reason.status;
+  const rendered = dialect(status === reason.status ? problem : { ...problem, status });
+  const headers: string[] = [
+    'content-type', rendered.contentType,
+    'content-length', String(Buffer.byteLength(rendered.body)),
+    'cache-control', 'no-store',
+    'x-request-id', ctx.id,
+  ];
+  if (a.headers) for (const k in a.headers) headers.push(k, a.headers[k]!);
+  mergeFlatHeaders(headers, ctx.responseHeaders);
+  if (a.exec) runResponseHooks(ctx, a.exec, new FlatResponseInfo(status, 'gateway', reason.code, headers));
+  return { status, headers, body: rendered.body };
+}
+
+/** Renders and writes a gateway answer; returns the status. */
+export function writeAnswer(
+  res: ServerResponse,
+  ctx: GatewayRequestContext,
+  reasons: ReasonTable,
+  configVersion: number,
+  dialect: ErrorDialect,
+  a: AnswerInput,
+): number {
+  const r = renderAnswer(ctx, reasons, configVersion, dialect, a);
+  // An unread request body would otherwise be drained byte by byte before the next request.
+  if (ctx.hasBody && !ctx.bodySource.complete()) r.headers.push('connection', 'close');
+  if (res.destroyed || res.headersSent) return r.status;
+  res.writeHead(r.status, r.headers);
+  res.end(r.body);
+  return r.status;
+}
