@@ -6,10 +6,7 @@ import { StaleVersionError } from '../store/store.js';
 import type { AdminHost } from './context.js';
 import { AdminError, sendProblem } from './problem.js';
 import { collectOpenApi, type OpenApiCollector } from './openapi.js';
-import { configRoutes } from './config/routes.js';
-import { simulateRoutes } from './simulate/routes.js';
-import { statusRoutes } from './status/routes.js';
-import { traceRoutes } from './traces/routes.js';
+import { ADMIN_ROUTES } from './routes.js';
 
 export interface AdminServer {
   readonly app: FastifyInstance;
@@ -66,10 +63,7 @@ export async function createAdminServer(host: AdminHost): Promise<AdminServer> {
   });
   app.setNotFoundHandler((req, reply) => sendProblem(reasons, req, reply, new AdminError('admin.not_found', `No admin endpoint ${req.method} ${req.url.split('?')[0] ?? ''}.`)));
 
-  await app.register(statusRoutes(host));
-  await app.register(configRoutes(host));
-  await app.register(traceRoutes(host));
-  await app.register(simulateRoutes(host));
+  for (const routes of ADMIN_ROUTES) await app.register(routes(host));
   app.get('/openapi.json', { schema: { hide: true } }, () => openapi.document());
   await app.ready();
 
