@@ -99,4 +99,9 @@ export interface RequestContext {
   readonly locals: Map<string, unknown>;
   /** The policy currently evaluating (set by the pipeline, for helpers that record trace data). */
   currentPolicy?: PolicyRef;
+  /**
+   * Records a fact about this request for call logs and analytics (e.g. `ai` → provider, model,
+   * tokens, cost). Kept on the finished trace as `annotations[key]`.
+   */
+  annotate(key: string, value: unknown): void;
 }

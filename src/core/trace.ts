@@ -44,6 +44,8 @@ export interface RequestTrace {
   readonly routeId?: string;
   readonly serviceId?: string;
   readonly consumerId?: string;
+  /** Id of the credential that authenticated the caller (never the secret). */
+  readonly credentialId?: string;
   readonly status: number;
   /** Reason code of the gateway-produced response; absent when the upstream answered. */
   readonly code?: string;
@@ -52,6 +54,14 @@ export interface RequestTrace {
   readonly answeredBy: 'gateway' | 'upstream';
   readonly simulated: boolean;
   readonly durationMs: number;
+  /** Request body bytes received (declared length, buffered length, or counted while streamed). */
+  readonly bytesIn?: number;
+  /** Response body bytes sent to the client. */
+  readonly bytesOut?: number;
+  /** Upstream exchange facts when the request was forwarded. */
+  readonly upstream?: { readonly attempts: number; readonly firstByteMs?: number; readonly target?: string };
+  /** Facts recorded by modules for logs and analytics (e.g. `ai`: provider, model, tokens, cost). */
+  readonly annotations?: Readonly<Record<string, unknown>>;
   readonly entries: readonly TraceEntry[];
 }
 

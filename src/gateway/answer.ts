@@ -52,7 +52,7 @@ export function renderAnswer(
   return { status, headers, body: rendered.body };
 }
 
-/** Renders and writes a gateway answer; returns the status. */
+/** Renders and writes a gateway answer; returns the status and body size. */
 export function writeAnswer(
   res: ServerResponse,
   ctx: GatewayRequestContext,
@@ -60,12 +60,13 @@ export function writeAnswer(
   configVersion: number,
   dialect: ErrorDialect,
   a: AnswerInput,
-): number {
+): { status: number; bytes: number } {
   const r = renderAnswer(ctx, reasons, configVersion, dialect, a);
+  const bytes = Buffer.byteLength(r.body);
   // An unread request body would otherwise be drained byte by byte before the next request.
   if (ctx.hasBody && !ctx.bodySource.complete()) r.headers.push('connection', 'close');
-  if (res.destroyed || res.headersSent) return r.status;
+  if (res.destroyed || res.headersSent) return { status: r.status, bytes: 0 };
   res.writeHead(r.status, r.headers);
   res.end(r.body);
-  return r.status;
+  return { status: r.status, bytes };
 }

@@ -34,6 +34,11 @@ interface Outcome {
   readonly answeredBy: 'gateway' | 'upstream';
   readonly code?: string;
   readonly completed: boolean;
+  readonly bytesIn?: number;
+  readonly bytesOut?: number;
+  readonly attempts?: number;
+  readonly firstByteMs?: number;
+  readonly target?: string;
 }
 
 /** The request path of the proxy listener: context → routing → policies → upstream → trace. */
@@ -86,8 +91,8 @@ export class DataPlane {
     try {
       if (ev.kind === 'answer') {
         const dialect = ev.route?.dialect ?? snap.dialects.get('problem');
-        const status = writeAnswer(res, ctx, this.host.reasons, snap.version, dialect, ev);
-        this.finish(snap, ctx, ev.exec, ev.route, { status, answeredBy: 'gateway', code: ev.code, completed: true }, startedAt, timestamp, ev.policy);
+        const { status, bytes } = writeAnswer(res, ctx, this.host.reasons, snap.version, dialect, ev);
+        this.finish(snap, ctx, ev.exec, ev.route, { status, answeredBy: 'gateway', code: ev.code, completed: true, bytesOut: bytes, bytesIn: ctx.bufferedBody?.length }, startedAt, timestamp, ev.policy);
         return;
       }
       const { route, exec } = ev;
@@ -180,7 +185,7 @@ export class DataPlane {
       status = writeAnswer(res, ctx, this.host.reasons, snap.version, route?.dialect ?? snap.dialects.get('problem'), {
         code: 'gateway.internal_error',
         detail: `The gateway failed while handling this request (request id ${ctx.id}).`,
-      });
+      }).status;
     } else if (!res.writableEnded) res.destroy();
     this.finish(snap, ctx, exec, route, { status, answeredBy: 'gateway', code: 'gateway.internal_error', completed: false }, startedAt, timestamp);
   }
@@ -208,12 +213,17 @@ export class DataPlane {
       routeId: route?.id,
       serviceId: route?.service.id,
       consumerId: ctx.consumer?.id,
+      credentialId: ctx.credential?.id,
       status: o.status,
       code: o.answeredBy === 'gateway' ? o.code : undefined,
       decidedBy,
       answeredBy: o.answeredBy,
       simulated: false,
       durationMs,
+      bytesIn: o.bytesIn ?? ctx.bufferedBody?.length ?? (o.answeredBy === 'gateway' ? undefined : ctx.contentLength),
+      bytesOut: o.bytesOut,
+      upstream: o.attempts ? { attempts: o.attempts, firstByteMs: o.firstByteMs, target: o.target } : undefined,
+      annotations: ctx.annotations,
       entries: ctx.trace.entries,
     });
   }

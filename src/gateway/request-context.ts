@@ -136,6 +136,7 @@ export class GatewayRequestContext implements RequestContext {
   currentPolicy: PolicyRef | undefined;
   /** Flat `[name, value…]` headers added to the client response by policies. */
   responseHeaders: string[] | undefined;
+  annotations: Record<string, unknown> | undefined;
   private edits: UpstreamEdits | undefined;
   private queryCache: URLSearchParams | undefined;
   private localsCache: Map<string, unknown> | undefined;
@@ -195,6 +196,10 @@ export class GatewayRequestContext implements RequestContext {
   header(name: string): string | undefined {
     const v = this.headers[name.toLowerCase()];
     return Array.isArray(v) ? v[0] : v;
+  }
+
+  annotate(key: string, value: unknown): void {
+    (this.annotations ??= {})[key] = value;
   }
 
   setResponseHeader(name: string, value: string): void {

@@ -36,6 +36,12 @@ export interface ProxyResult {
   readonly firstByteMs?: number;
   /** False when the client went away or the upstream broke mid-body. */
   readonly completed: boolean;
+  /** Response body bytes written to the client. */
+  readonly bytesOut?: number;
+  /** Request body bytes sent upstream (last attempt). */
+  readonly bytesIn?: number;
+  /** Origin of the target that answered (or failed last). */
+  readonly target?: string;
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
@@ -59,6 +65,7 @@ export class Exchange {
   private firstByteAt = 0;
   private totalTimer: NodeJS.Timeout | undefined;
   private current: Attempt | undefined;
+  private bytesOut = 0;
   private readonly onClientClose = (): void => {
     if (this.finished) return;
     this.clientClosed = true;
@@ -137,6 +144,7 @@ export class Exchange {
   /** Writes a body chunk; false asks undici to pause until the client drains. */
   onUpstreamData(a: Attempt, chunk: Buffer): boolean {
     if (a.discard || this.res.destroyed) return true;
+    this.bytesOut += chunk.length;
     if (this.res.write(chunk)) return true;
     this.res.once('drain', a.resumeFn);
     return false;
@@ -218,6 +226,8 @@ export class Exchange {
   private finish(r: ProxyResult): void {
     if (this.finished) return;
     this.finished = true;
+    const a = this.current;
+    r = { ...r, bytesOut: r.answeredBy === 'upstream' ? this.bytesOut : undefined, bytesIn: a?.bytesSent, target: a?.target.origin };
     if (this.totalTimer) clearTimeout(this.totalTimer);
     this.res.removeListener('close', this.onClientClose);
     this.done(r);
@@ -232,6 +242,7 @@ class Attempt implements Dispatcher.DispatchHandler {
   private abortFn: ((err?: Error) => void) | undefined;
   private pendingAbort: Error | undefined;
   resumeFn: () => void = () => undefined;
+  bytesSent = 0;
 
   constructor(private readonly ex: Exchange, readonly target: UpstreamTarget, readonly startedAt: number) {}
 
@@ -253,6 +264,10 @@ class Attempt implements Dispatcher.DispatchHandler {
 
   onData(chunk: Buffer): boolean {
     return this.ex.onUpstreamData(this, chunk);
+  }
+
+  onBodySent(chunkSize: number): void {
+    this.bytesSent += chunkSize;
   }
 
   onComplete(): void {
