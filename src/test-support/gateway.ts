@@ -59,7 +59,7 @@ export interface SimpleResponse {
 
 /** One HTTP request with undici; the body is read whole. */
 export async function call(url: string, init: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<SimpleResponse> {
-  const r = await request(url, { method: (init.method ?? 'GET') as Dispatcher.HttpMethod, headers: init.headers, body: init.body });
+  const r = await request(url, { method: (init.method ?? 'GET'), headers: init.headers, body: init.body });
   const text = await r.body.text();
   return { status: r.statusCode, headers: r.headers, text, json: <T>() => JSON.parse(text) as T };
 }
