@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { request, type Dispatcher } from 'undici';
+import { request } from 'undici';
 import { Sluice, type StartOptions } from '../app/runtime.js';
 import { toYaml } from '../config/yaml.js';
 import { writeFile } from 'node:fs/promises';
