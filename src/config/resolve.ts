@@ -111,7 +111,10 @@ export function resolveConfig(input: unknown, registry: ConfigRegistry): Resolve
       const path = `${base}[${i}]`;
       const p = resolvePolicy(att, scope, owner, path, registry, errors);
       if (!p) return;
-      if (names.has(p.name)) errors.push({ path: `${path}.name`, message: `${p.name} is attached twice at this ${scope}; configure one instance (a policy may hold several rules)` });
+      if (names.has(p.name)) {
+        errors.push({ path: `${path}.name`, message: `${p.name} is attached twice at this ${scope}; configure one instance (a policy may hold several rules)` });
+        return;
+      }
       names.add(p.name);
       const clash = policyIds.get(p.id);
       if (clash) errors.push({ path: `${path}.id`, message: `duplicate policy id ${JSON.stringify(p.id)} (also at ${clash})` });

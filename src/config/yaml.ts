@@ -3,12 +3,13 @@ import { ConfigError } from './field-errors.js';
 
 /** Parses YAML (or JSON, a subset) into a plain value; syntax errors name the line and column. */
 export function parseConfigText(text: string, source = 'config'): unknown {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       doc.errors.map((e) => {
         const pos = e.linePos?.[0];
-        return { path: pos ? `${source}:${pos.line}:${pos.col}` : source, message: e.message.split('\n')[0] ?? e.message };
+        const first = (e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '');
+        return { path: pos ? `${source}:${pos.line}:${pos.col}` : source, message: first };
       }),
     );
   }

@@ -15,6 +15,8 @@ interface Candidate<R> {
   readonly headers: readonly (readonly [string, readonly string[]])[] | undefined;
   /** Whether the registered pattern is the wildcard half of a prefix route. */
   readonly viaWildcard: boolean;
+  /** The route's own parameter names, by position (the tree uses positional names). */
+  readonly paramNames: readonly string[];
   readonly specificity: number;
 }
 
@@ -79,8 +81,10 @@ export class Router<R> {
         patterns.push([path, false]);
         if ((r.match ?? 'prefix') === 'prefix') patterns.push([path === '/' ? '/*' : `${path}/*`, true]);
       }
-      for (const [pattern, viaWildcard] of patterns) {
-        const candidate: Candidate<R> = { ...base, viaWildcard };
+      const paramNames = path.split('/').filter((s) => s.startsWith(':')).map((s) => s.slice(1));
+      for (const [original, viaWildcard] of patterns) {
+        const pattern = positional(original);
+        const candidate: Candidate<R> = { ...base, viaWildcard, paramNames };
         let list = this.byPattern.get(pattern);
         if (!list) {
           list = [];
@@ -109,7 +113,8 @@ export class Router<R> {
         for (const m of c.methods) allow.add(m);
         continue;
       }
-      return { kind: 'match', entry: c.entry, params: found.params, rest: c.viaWildcard ? found.params['*'] ?? '' : undefined };
+      const rest = c.viaWildcard ? found.params['*'] ?? '' : undefined;
+      return { kind: 'match', entry: c.entry, params: c.paramNames.length === 0 ? found.params : named(c.paramNames, found.params), rest };
     }
     // Predicates rejected the most specific pattern: try enclosing static prefixes.
     for (const { prefix, candidate } of this.prefixes) {
@@ -126,6 +131,18 @@ export class Router<R> {
     if (allow) return { kind: 'method_not_allowed', allow: [...allow].sort() };
     return NOT_FOUND;
   }
+}
+
+/** `/orders/:id/items/:item` → `/orders/:p0/items/:p1`: routes may name the same position differently. */
+function positional(pattern: string): string {
+  let i = 0;
+  return pattern.replace(/:[A-Za-z_][A-Za-z0-9_]*/g, () => `:p${i++}`);
+}
+
+function named(names: readonly string[], params: Readonly<Record<string, string | undefined>>): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = { '*': params['*'] };
+  for (let i = 0; i < names.length; i++) out[names[i]!] = params[`p${i}`];
+  return out;
 }
 
 function matchesRequest<R>(c: Candidate<R>, host: string | undefined, headers: Readonly<Record<string, string | string[] | undefined>>): boolean {
