@@ -46,6 +46,8 @@ export function buildProblem(
 export interface RenderedError {
   readonly contentType: string;
   readonly body: string;
+  /** Extra response headers the dialect's clients read (e.g. Anthropic's `request-id`). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export type ErrorDialect = (problem: Problem) => RenderedError;

@@ -51,5 +51,16 @@ export interface ServiceKindDefinition<C = unknown> {
   readonly schema: TSchema;
   /** Error dialect for routes of this kind that do not set `error_format`. */
   defaultErrorFormat?(routePaths: readonly string[]): string | undefined;
-  compile(config: C, ctx: CompileContext & { readonly serviceId: string }): ServiceHandler;
+  compile(config: C, ctx: ServiceCompileContext): ServiceHandler;
+}
+
+/** What a service kind's `compile` gets: the policy compile context, the service id, and module sections. */
+export interface ServiceCompileContext extends CompileContext {
+  readonly serviceId: string;
+  /**
+   * A module's top-level config section of this config version (e.g. `ai`), as validated by its
+   * ConfigSection schema; undefined when the document has none. The same object for every service of
+   * one version, so a kind may compile it once per version.
+   */
+  section(key: string): unknown;
 }

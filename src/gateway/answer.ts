@@ -46,6 +46,7 @@ export function renderAnswer(
     'cache-control', 'no-store',
     'x-request-id', ctx.id,
   ];
+  if (rendered.headers) for (const k in rendered.headers) headers.push(k, rendered.headers[k]!);
   if (a.headers) for (const k in a.headers) headers.push(k, a.headers[k]!);
   mergeFlatHeaders(headers, ctx.responseHeaders);
   if (a.exec) runResponseHooks(ctx, a.exec, new FlatResponseInfo(status, 'gateway', reason.code, headers));

@@ -113,7 +113,11 @@ export function compileSnapshot(resolved: ResolvedConfig, version: number, deps:
         services.set(s.id, { id: s.id, kind: 'http', upstream });
       } else {
         const def = deps.registry.serviceKinds.get(kind)!;
-        const ctx = { ...compileContext(`service:${s.id}`, 'service', `services[${i}].config`, deps, credentialsByType, consumers), serviceId: s.id };
+        const ctx = {
+          ...compileContext(`service:${s.id}`, 'service', `services[${i}].config`, deps, credentialsByType, consumers),
+          serviceId: s.id,
+          section: (key: string): unknown => resolved.document[key],
+        };
         services.set(s.id, { id: s.id, kind, handler: def.compile(s.config ?? {}, ctx) });
       }
     } catch (err) {
