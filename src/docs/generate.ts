@@ -50,7 +50,7 @@ interface SchemaNode {
 
 function typeOf(s: SchemaNode): string {
   if (s.const !== undefined) return JSON.stringify(s.const);
-  if (s.anyOf) return s.anyOf.map(typeOf).join(' \\| ');
+  if (s.anyOf) return s.anyOf.map(typeOf).join(' | ');
   if (s.type === 'array') return `${s.items ? typeOf(s.items) : 'any'}[]`;
   if (s.type === 'integer' && (s.minimum !== undefined || s.maximum !== undefined)) return `integer (${s.minimum ?? ''}..${s.maximum ?? ''})`;
   return s.type ?? 'any';

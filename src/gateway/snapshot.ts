@@ -88,7 +88,8 @@ export function compileSnapshot(resolved: ResolvedConfig, version: number, deps:
   const compilePolicy = (p: ResolvedPolicy): PolicyAttachment | undefined => {
     const ctx = compileContext(p.id, p.scope, joinPath(p.path, 'config'), deps, credentialsByType, consumers);
     try {
-      const instance = p.definition.compile(p.config, ctx);
+      // A disabled attachment only switches a broader one off: it never runs, so it needs no complete config.
+      const instance = p.enabled ? p.definition.compile(p.config, ctx) : DISABLED;
       instances.push(instance);
       const ref = Object.freeze({ id: p.id, name: p.name, scope: p.scope });
       return { enabled: p.enabled, step: { ref, phase: p.definition.phase, priority: p.definition.priority ?? 100, shadow: p.shadow, instance } };
@@ -173,6 +174,8 @@ export function compileSnapshot(resolved: ResolvedConfig, version: number, deps:
     inflight: 0,
   };
 }
+
+const DISABLED: PolicyInstance = { evaluate: () => ({ outcome: 'skip', detail: 'disabled' }) };
 
 function toFieldError(err: unknown, fallbackPath: string): FieldError {
   if (err instanceof ConfigFieldError) return { path: err.path, message: err.reason };
