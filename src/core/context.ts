@@ -35,6 +35,11 @@ export interface UpstreamRequestEdits {
   removeHeader(name: string): void;
   /** Replace the path (and query) sent upstream. */
   setPath(pathAndQuery: string): void;
+  /**
+   * Replace only the query sent upstream (raw, without `?`; "" drops it), keeping the route's path
+   * rewrite (e.g. to remove an API key given as a query parameter). `setPath` wins over it.
+   */
+  setQuery(rawQuery: string): void;
   /** Replace the body sent upstream (it is then sent with a Content-Length). */
   setBody(body: Uint8Array): void;
 }

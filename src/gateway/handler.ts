@@ -128,8 +128,9 @@ export class DataPlane {
     const body = edits?.body ?? ctx.bufferedBody;
     let path = edits?.path;
     if (path === undefined) {
-      path = route.rewrite ? route.rewrite(ev.params, ev.rest) + (ctx.rawQuery ? `?${ctx.rawQuery}` : '') : req.url!;
-      if (path.charCodeAt(0) !== 47) path = ctx.path + (ctx.rawQuery ? `?${ctx.rawQuery}` : '');
+      const query = edits?.query ?? ctx.rawQuery;
+      path = route.rewrite ? route.rewrite(ev.params, ev.rest) + (query ? `?${query}` : '') : edits?.query !== undefined ? ctx.path + (query ? `?${query}` : '') : req.url!;
+      if (path.charCodeAt(0) !== 47) path = ctx.path + (query ? `?${query}` : '');
     }
     const trustedPeer = snap.settings.trustedProxies?.has(parseIp(ctx.remoteAddress)) ?? false;
     const headers = upstreamHeaders(req.rawHeaders, ctx, {

@@ -86,6 +86,7 @@ export class UpstreamEdits implements UpstreamRequestEdits {
   set: Map<string, string> | undefined;
   removed: Set<string> | undefined;
   path: string | undefined;
+  query: string | undefined;
   body: Uint8Array | undefined;
 
   setHeader(name: string, value: string): void {
@@ -98,6 +99,9 @@ export class UpstreamEdits implements UpstreamRequestEdits {
   }
   setPath(pathAndQuery: string): void {
     this.path = pathAndQuery;
+  }
+  setQuery(rawQuery: string): void {
+    this.query = rawQuery;
   }
   setBody(body: Uint8Array): void {
     this.body = body;

@@ -82,7 +82,8 @@ export async function simulate(snap: Snapshot, reasons: ReasonTable, input: Simu
     };
   }
   const service = ev.route.service;
-  const upstreamPath = ctx.upstreamEdits?.path ?? (ev.route.rewrite ? ev.route.rewrite(ev.params, ev.rest) : ctx.path) + (rawQuery ? `?${rawQuery}` : '');
+  const query = ctx.upstreamEdits?.query ?? rawQuery;
+  const upstreamPath = ctx.upstreamEdits?.path ?? (ev.route.rewrite ? ev.route.rewrite(ev.params, ev.rest) : ctx.path) + (query ? `?${query}` : '');
   const now = Date.now();
   return {
     outcome: 'forwarded',
