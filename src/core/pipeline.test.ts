@@ -106,7 +106,7 @@ describe('runRequestPhases', () => {
       att('ip-restriction', 'consumer', 'guard', () => (seen.push('gold-ip'), allow())),
     ];
     const c = ctx();
-    runRequestPhases(c, startExecution(chain), (id) => (id === 'gold' ? consumer : undefined));
+    void runRequestPhases(c, startExecution(chain), (id) => (id === 'gold' ? consumer : undefined));
     expect(seen).toEqual(['global-ip', 'auth', 'gold-ip', 'gold-rl']);
     const overridden = c.trace.entries.find((e) => e.code === 'policy.overridden');
     expect(overridden?.detail).toBe('overridden by consumer policy consumer:rate-limit');
@@ -136,7 +136,7 @@ describe('runRequestPhases', () => {
     ]);
     const c = ctx();
     const exec = startExecution(chain);
-    runRequestPhases(c, exec, () => undefined);
+    void runRequestPhases(c, exec, () => undefined);
     runResponseHooks(c, exec, { status: 403, answeredBy: 'gateway', headers: {}, setHeader: () => undefined });
     expect(hooked).toEqual(['a', 'b']);
   });

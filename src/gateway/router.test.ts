@@ -3,7 +3,7 @@ import type { RouteConfig } from '../config/schema.js';
 import { Router, type RouteMatch } from './router.js';
 
 const route = (id: string, r: Partial<RouteConfig>): { config: RouteConfig; payload: string } => ({
-  config: { id, service: 's', paths: ['/'], ...r } as RouteConfig,
+  config: { id, service: 's', paths: ['/'], ...r },
   payload: id,
 });
 
