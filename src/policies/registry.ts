@@ -1,10 +1,12 @@
 import type { PolicyDefinition } from '../core/policy.js';
+import { acl } from './acl/index.js';
 import { ipRestriction } from './ip-restriction/index.js';
 import { requestSize } from './request-size/index.js';
+import { scopes } from './scopes/index.js';
 import { uaRestriction } from './ua-restriction/index.js';
 
 /**
  * Every policy kind, one folder each. A test checks that each folder under src/policies is listed
  * here, so adding a policy is: its folder, plus one line below.
  */
-export const POLICIES: readonly PolicyDefinition[] = [ipRestriction, requestSize, uaRestriction] as readonly PolicyDefinition[];
+export const POLICIES: readonly PolicyDefinition[] = [ipRestriction, requestSize, uaRestriction, acl, scopes] as readonly PolicyDefinition[];
