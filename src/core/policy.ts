@@ -2,6 +2,7 @@ import type { TSchema } from '@sinclair/typebox';
 import type { ConsumerIdentity, RequestContext } from './context.js';
 import type { RequestPhase } from './phases.js';
 import type { ReasonDefinition } from './reasons.js';
+import type { ProblemFieldError } from './problem.js';
 import type { PolicyScope } from './trace.js';
 
 /** What a policy decided for one request. Every outcome lands in the decision trace. */
@@ -24,6 +25,8 @@ export interface DenyDecision {
   readonly headers?: Readonly<Record<string, string>>;
   /** What the policy looked at, for the operator's trace only (never sent to the client). */
   readonly data?: Readonly<Record<string, unknown>>;
+  /** Each offending field (e.g. of a request that fails validation): the problem's `errors` member. */
+  readonly errors?: readonly ProblemFieldError[];
 }
 
 export interface SkipDecision {
@@ -44,9 +47,10 @@ export function allow(detail?: string, data?: Readonly<Record<string, unknown>>)
 export function deny(
   code: string,
   detail: string,
-  extra?: { headers?: Readonly<Record<string, string>>; data?: Readonly<Record<string, unknown>> },
+  extra?: { headers?: Readonly<Record<string, string>>; data?: Readonly<Record<string, unknown>>; errors?: readonly ProblemFieldError[] },
 ): DenyDecision {
-  return { outcome: 'deny', code, detail, headers: extra?.headers, data: extra?.data };
+  const d: DenyDecision = { outcome: 'deny', code, detail, headers: extra?.headers, data: extra?.data };
+  return extra?.errors ? { ...d, errors: extra.errors } : d;
 }
 
 export function skip(detail: string, data?: Readonly<Record<string, unknown>>): SkipDecision {

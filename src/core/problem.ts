@@ -1,6 +1,18 @@
 import type { ReasonDefinition } from './reasons.js';
 import type { PolicyRef } from './trace.js';
 
+/**
+ * One offending field of a refused request (RFC 9457 §3 extension member `errors`), e.g. a request
+ * that fails schema validation: where it is and what is wrong with it.
+ */
+export interface ProblemFieldError {
+  /** Part of the request: `body`, `query`, `header` or `path` (parameter locations as in OpenAPI). */
+  readonly in: string;
+  /** JSON Pointer (RFC 6901) to the field within that part: `/items/0/price`, `/limit`; `` is the whole part. */
+  readonly pointer: string;
+  readonly message: string;
+}
+
 /** RFC 9457 problem details, with Sluice's extension members. */
 export interface Problem {
   readonly type: string;
@@ -11,6 +23,8 @@ export interface Problem {
   readonly policy?: PolicyRef;
   readonly request_id: string;
   readonly config_version: number;
+  /** Each offending field, when the denial is about the request's content (absent otherwise). */
+  readonly errors?: readonly ProblemFieldError[];
 }
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -28,6 +42,7 @@ export function buildProblem(
   requestId: string,
   configVersion: number,
   policy?: PolicyRef,
+  errors?: readonly ProblemFieldError[],
 ): Problem {
   const p: Problem = {
     type: problemType(reason.code),
@@ -38,6 +53,7 @@ export function buildProblem(
     ...(policy ? { policy: { id: policy.id, name: policy.name, scope: policy.scope } } : {}),
     request_id: requestId,
     config_version: configVersion,
+    ...(errors && errors.length > 0 ? { errors } : {}),
   };
   return p;
 }

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Execution } from '../core/pipeline.js';
 import { runResponseHooks } from '../core/pipeline.js';
-import { buildProblem, type ErrorDialect } from '../core/problem.js';
+import { buildProblem, type ErrorDialect, type ProblemFieldError } from '../core/problem.js';
 import type { ReasonTable } from '../core/reasons.js';
 import type { PolicyRef } from '../core/trace.js';
 import type { GatewayRequestContext } from './request-context.js';
@@ -11,6 +11,8 @@ export interface AnswerInput {
   readonly code: string;
   readonly detail: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /** The problem's `errors` member (offending fields). */
+  readonly errors?: readonly ProblemFieldError[];
   readonly policy?: PolicyRef;
   readonly exec?: Execution;
   /** Overrides the reason's status (e.g. a service kind mapping an upstream status). */
@@ -37,7 +39,7 @@ export function renderAnswer(
   a: AnswerInput,
 ): RenderedAnswer {
   const reason = reasons.get(a.code) ?? reasons.require('gateway.internal_error');
-  const problem = buildProblem(reason, a.detail, ctx.id, configVersion, a.policy);
+  const problem = buildProblem(reason, a.detail, ctx.id, configVersion, a.policy, a.errors);
   const status = a.status ?? reason.status;
   const rendered = dialect(status === reason.status ? problem : { ...problem, status });
   const headers: string[] = [

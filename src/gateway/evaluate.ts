@@ -1,4 +1,5 @@
 import { runRequestPhases, startExecution, type Denial, type Execution } from '../core/pipeline.js';
+import type { ProblemFieldError } from '../core/problem.js';
 import type { PolicyRef } from '../core/trace.js';
 import type { GatewayRequestContext } from './request-context.js';
 import { invalidPathReason } from './path-check.js';
@@ -11,6 +12,7 @@ export type Evaluation =
       readonly code: string;
       readonly detail: string;
       readonly headers?: Readonly<Record<string, string>>;
+      readonly errors?: readonly ProblemFieldError[];
       readonly policy?: PolicyRef;
       readonly route?: CompiledRoute;
       readonly exec?: Execution;
@@ -54,5 +56,6 @@ function decide(
   rest: string | undefined,
 ): Evaluation {
   if (!denial) return { kind: 'forward', route, exec, params, rest };
-  return { kind: 'answer', code: denial.decision.code, detail: denial.decision.detail, headers: denial.decision.headers, policy: denial.policy, route, exec };
+  const d = denial.decision;
+  return { kind: 'answer', code: d.code, detail: d.detail, headers: d.headers, errors: d.errors, policy: denial.policy, route, exec };
 }
