@@ -1,4 +1,5 @@
 import { ConfigVersions } from './config-versions.js';
+import { ManagementTables } from './management/index.js';
 import { migrate, openConnection, type OpenOptions, type StoreConnection, type StoreDialect } from './open.js';
 import { TraceStore } from './traces.js';
 
@@ -9,10 +10,13 @@ import { TraceStore } from './traces.js';
 export class Store {
   readonly configs: ConfigVersions;
   readonly traces: TraceStore;
+  /** Teams, users, APIs, consumers, subscriptions, audit log (the management plane). */
+  readonly management: ManagementTables;
 
   private constructor(readonly connection: StoreConnection, private readonly schema: string | undefined) {
     this.configs = new ConfigVersions(connection.db);
     this.traces = new TraceStore(connection.db);
+    this.management = new ManagementTables(connection.db);
   }
 
   get dialect(): StoreDialect {
