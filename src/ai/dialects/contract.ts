@@ -1,7 +1,6 @@
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../../core/llm/embeddings.js';
 import type { ProviderError } from '../../core/llm/errors.js';
 import type { ChatChunk, ChatRequest, ChatResponse, FinishReason, Usage } from '../../core/llm/types.js';
-import type { ErrorDialect } from '../../core/problem.js';
 
 /** A client request the dialect refuses, in the terms of the client's API (status 400 unless said). */
 export interface DialectError {
@@ -56,8 +55,6 @@ export interface ChatDialect {
   createStreamEncoder(opts?: StreamEncoderOptions): StreamEncoder;
   /** Upstream or request errors in the API's error shape. */
   encodeError(e: ProviderError | DialectError): EncodedError;
-  /** Gateway-produced errors (auth, rate limit…) in the API's error shape, for `ErrorDialects`. */
-  readonly problemDialect: ErrorDialect;
 }
 
 /** OpenAI-only inbound APIs beside chat. */
