@@ -1,5 +1,6 @@
+import { clusterModule } from '../cluster/module.js';
 import { POLICIES } from '../policies/registry.js';
 import type { SluiceModule } from './module.js';
 
 /** The modules of this build. Feature areas add one line here. */
-export const MODULES: readonly SluiceModule[] = [{ name: 'policies', policies: POLICIES }];
+export const MODULES: readonly SluiceModule[] = [{ name: 'policies', policies: POLICIES }, clusterModule];

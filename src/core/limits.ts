@@ -5,6 +5,7 @@
  * `RateLimit: "name";r=3;t=12`), which several policies may add items to on the same response.
  */
 import type { RequestContext } from './context.js';
+import type { Decision } from './policy.js';
 
 export const LIMIT_KEYS = ['consumer', 'credential', 'ip', 'route', 'service', 'header', 'global'] as const;
 export type LimitKey = (typeof LIMIT_KEYS)[number];
@@ -92,3 +93,22 @@ export function addRateLimitFields(ctx: RequestContext, policyItems: string, lim
 
 /** Names of limits inside a policy: what `RateLimit-Policy` items are called. */
 export const LIMIT_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$';
+
+/**
+ * The decision when the counters store failed (Redis unreachable or too slow): `closed` refuses with
+ * 503 `policy.unavailable` (the limit could not be checked; not the client's fault, so not 429),
+ * `open` lets the request through uncounted with the policy's trace-only `openCode`.
+ */
+export function storeFailure(err: unknown, store: string, failClosed: boolean, openCode: string, what: string): Decision {
+  const error = err instanceof Error ? err.message : String(err);
+  if (failClosed) {
+    return {
+      outcome: 'deny',
+      code: 'policy.unavailable',
+      detail: `${what} is temporarily unavailable; the request was refused.`,
+      headers: { 'retry-after': '1' },
+      data: { store, error, failure_mode: 'closed' },
+    };
+  }
+  return { outcome: 'allow', code: openCode, detail: `${store} counters unreachable (${error}); failed open: allowed without counting`, data: { store, error, failure_mode: 'open' } };
+}
