@@ -1,6 +1,7 @@
 import type { PolicyDefinition } from '../core/policy.js';
 import { acl } from './acl/index.js';
 import { ipRestriction } from './ip-restriction/index.js';
+import { keyAuth } from './key-auth/index.js';
 import { rateLimit } from './rate-limit/index.js';
 import { requestSize } from './request-size/index.js';
 import { scopes } from './scopes/index.js';
@@ -10,4 +11,4 @@ import { uaRestriction } from './ua-restriction/index.js';
  * Every policy kind, one folder each. A test checks that each folder under src/policies is listed
  * here, so adding a policy is: its folder, plus one line below.
  */
-export const POLICIES: readonly PolicyDefinition[] = [ipRestriction, requestSize, uaRestriction, acl, scopes, rateLimit] as readonly PolicyDefinition[];
+export const POLICIES: readonly PolicyDefinition[] = [ipRestriction, requestSize, uaRestriction, acl, scopes, rateLimit, keyAuth] as readonly PolicyDefinition[];
