@@ -1,14 +1,8 @@
 #!/usr/bin/env node
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { assemble } from '../app/registry.js';
-import { generatedDocs } from '../docs/generate.js';
-import { Store } from '../store/store.js';
 import { UsageError, parse } from './args.js';
 import { AdminRequestError } from './admin-client.js';
-import { configCommand } from './commands/config.js';
-import { explainCommand, simulateCommand } from './commands/inspect.js';
-import { startCommand } from './commands/start.js';
 
 const HELP = `sluice — AI gateway and API management; every denial is pinpointed.
 
@@ -28,18 +22,20 @@ Environment: SLUICE_PORT, SLUICE_ADMIN_PORT, SLUICE_DATA, SLUICE_STORE, SLUICE_R
 SLUICE_ADMIN_URL, SLUICE_ADMIN_TOKEN, SLUICE_LOG_LEVEL.
 `;
 
+// Commands are loaded on demand: `sluice explain` should not pay for the gateway, the store and Fastify.
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
     case 'start':
-      return startCommand(rest);
+      return (await import('./commands/start.js')).startCommand(rest);
     case 'config':
-      return configCommand(rest);
+      return (await import('./commands/config.js')).configCommand(rest);
     case 'explain':
-      return explainCommand(rest);
+      return (await import('./commands/inspect.js')).explainCommand(rest);
     case 'simulate':
-      return simulateCommand(rest);
+      return (await import('./commands/inspect.js')).simulateCommand(rest);
     case 'migrate': {
+      const { Store } = await import('../store/store.js');
       const { values: v } = parse(rest, { data: { type: 'string' }, store: { type: 'string' } });
       const store = await Store.open({ url: v.store ?? join(v.data ?? './data', 'sluice.db') });
       await store.close();
@@ -49,6 +45,8 @@ async function main(argv: string[]): Promise<number> {
     case 'docs': {
       if (rest[0] !== 'generate') throw new UsageError('usage: sluice docs generate [--out DIR]');
       const { values: v } = parse(rest.slice(1), { out: { type: 'string' } });
+      const { assemble } = await import('../app/registry.js');
+      const { generatedDocs } = await import('../docs/generate.js');
       const { reasons, registry } = assemble();
       for (const [path, text] of Object.entries(generatedDocs(reasons, registry))) {
         const file = join(v.out ?? '.', path);

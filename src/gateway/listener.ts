@@ -48,7 +48,7 @@ export function createProxyServer(gw: Gateway, o: ListenOptions): Server {
     const detail = code === 'request.malformed' ? `The request is not valid HTTP/1.1 (${err.code ?? 'parse error'}).` : reason.description;
     const { contentType, body } = problemJson(buildProblem(reason, detail, id, version));
     socket.end(
-      `HTTP/1.1 ${reason.status} ${reason.title}\r\ncontent-type: ${contentType}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-request-id: ${id}\r\nconnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${reason.status} ${reason.title}\r\ncontent-type: ${contentType}\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nx-request-id: ${id}\r\nconnection: close\r\n\r\n${body}`,
     );
   });
   return server;

@@ -70,3 +70,26 @@ export async function closedPort(): Promise<number> {
   await new Promise<void>((r) => s.close(() => r()));
   return port;
 }
+
+/**
+ * A loopback port whose listener never accepts and whose accept queue is full, so a new TCP
+ * handshake never completes: a connect timeout without sending anything off this host.
+ */
+export async function blackholePort(): Promise<{ port: number; close: () => void }> {
+  const { spawn } = await import('node:child_process');
+  const net = await import('node:net');
+  const py = spawn('python3', ['-c', "import socket,time\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(600)"]);
+  const port = await new Promise<number>((resolve, reject) => {
+    py.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+    py.once('error', reject);
+  });
+  const fillers = [0, 1, 2].map(() => net.connect(port, '127.0.0.1').on('error', () => undefined));
+  await new Promise((r) => setTimeout(r, 150));
+  return {
+    port,
+    close: () => {
+      for (const f of fillers) f.destroy();
+      py.kill();
+    },
+  };
+}

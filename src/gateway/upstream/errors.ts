@@ -7,6 +7,7 @@ export function classifyUpstreamError(err: unknown): { code: string; retryBefore
       return { code: 'upstream.connect_timeout', retryBeforeSend: true };
     case 'UND_ERR_HEADERS_TIMEOUT':
     case 'UND_ERR_BODY_TIMEOUT':
+    case 'SLUICE_FIRST_BYTE_TIMEOUT':
     case 'SLUICE_TOTAL_TIMEOUT':
       return { code: 'upstream.timeout', retryBeforeSend: false };
     case 'ECONNREFUSED':
@@ -35,6 +36,14 @@ export class TotalTimeoutError extends Error {
   readonly code = 'SLUICE_TOTAL_TIMEOUT';
   constructor(ms: number) {
     super(`upstream exchange exceeded the total timeout of ${ms} ms`);
+  }
+}
+
+/** Raised when an attempt got no response headers within the first-byte timeout. */
+export class FirstByteTimeoutError extends Error {
+  readonly code = 'SLUICE_FIRST_BYTE_TIMEOUT';
+  constructor(ms: number) {
+    super(`no response headers within the first-byte timeout of ${ms} ms`);
   }
 }
 

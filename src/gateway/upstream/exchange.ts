@@ -3,8 +3,9 @@ import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { now } from '../../core/clock.js';
 import type { DecisionTrace } from '../../core/trace.js';
+import type { BodyTap } from '../taps.js';
 import type { CompiledUpstream, UpstreamTarget } from './compile.js';
-import { ClientClosedError, HOP_BY_HOP, TotalTimeoutError, classifyUpstreamError } from './errors.js';
+import { ClientClosedError, FirstByteTimeoutError, HOP_BY_HOP, TotalTimeoutError, classifyUpstreamError } from './errors.js';
 
 export interface ProxyInput {
   readonly method: string;
@@ -25,6 +26,8 @@ export interface ProxyHooks {
   /** Answer with a gateway error (nothing was written yet). */
   fail(code: string, detail: string): void;
   readonly trace: DecisionTrace;
+  /** Bounded copy of the bodies for call logs (absent: nothing is copied). */
+  readonly bodyTap?: BodyTap;
 }
 
 export interface ProxyResult {
@@ -63,7 +66,10 @@ export class Exchange {
   private clientClosed = false;
   private startedAt = 0;
   private firstByteAt = 0;
-  private totalTimer: NodeJS.Timeout | undefined;
+  /** One native timer per request for the first-byte and total deadlines (undici's own are ~1 s coarse). */
+  private timer: NodeJS.Timeout | undefined;
+  private totalDeadline = 0;
+  private firstByteDeadline = 0;
   private current: Attempt | undefined;
   private bytesOut = 0;
   private readonly onClientClose = (): void => {
@@ -83,9 +89,7 @@ export class Exchange {
   start(): void {
     this.startedAt = now();
     this.res.once('close', this.onClientClose);
-    if (this.up.totalMs > 0) {
-      this.totalTimer = setTimeout(() => this.current?.abort(new TotalTimeoutError(this.up.totalMs)), this.up.totalMs);
-    }
+    this.totalDeadline = this.up.totalMs > 0 ? this.startedAt + this.up.totalMs : Infinity;
     this.dispatch();
   }
 
@@ -95,28 +99,49 @@ export class Exchange {
     if (!target) {
       const everyTarget = this.tried ? 'no other healthy target' : 'every target is unhealthy';
       this.trace({ outcome: 'deny', code: 'upstream.unavailable', detail: `${everyTarget} (service ${this.up.serviceId})` });
-      this.gatewayFail('upstream.unavailable', `No healthy upstream target for service ${this.up.serviceId}.`);
+      this.gatewayFail('upstream.unavailable', `No healthy upstream target for service "${this.up.serviceId}".`);
       return;
     }
     this.attempt++;
     target.state.begin(t);
     const attempt = new Attempt(this, target, now());
     this.current = attempt;
+    this.firstByteDeadline = this.up.firstByteMs > 0 ? attempt.startedAt + this.up.firstByteMs : Infinity;
+    this.arm();
     const opts: Dispatcher.DispatchOptions = {
       method: this.input.method,
       path: this.input.path,
       headers: this.input.headers,
       body: this.input.body,
-      headersTimeout: this.up.firstByteMs,
+      headersTimeout: 0,
       bodyTimeout: 0,
     };
     target.pool.dispatch(opts, attempt);
   }
 
+  /** (Re)arms the deadline timer for the nearest of the first-byte and total deadlines. */
+  private arm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    const deadline = Math.min(this.firstByteDeadline, this.totalDeadline);
+    this.timer = deadline === Infinity ? undefined : setTimeout(this.onDeadline, Math.max(0, deadline - now()));
+  }
+
+  private readonly onDeadline = (): void => {
+    this.timer = undefined;
+    const t = now();
+    if (t >= this.totalDeadline - 1) this.current?.abort(new TotalTimeoutError(this.up.totalMs));
+    else if (t >= this.firstByteDeadline - 1) this.current?.abort(new FirstByteTimeoutError(this.up.firstByteMs));
+    else this.arm();
+  };
+
   /** Called by the attempt with the upstream status; decides retry vs. forward. */
   onUpstreamHeaders(a: Attempt, status: number, raw: Buffer[]): boolean {
     if (status < 200) return true; // 1xx: wait for the final response
     this.firstByteAt = now();
+    if (this.firstByteDeadline !== Infinity) {
+      this.firstByteDeadline = Infinity;
+      this.arm();
+    }
     const passive = this.up.passive;
     if (passive?.onStatus.has(status)) a.failedStatus = status;
     if (this.up.retries.onStatus.has(status) && this.canRetry(false)) {
@@ -145,6 +170,7 @@ export class Exchange {
   onUpstreamData(a: Attempt, chunk: Buffer): boolean {
     if (a.discard || this.res.destroyed) return true;
     this.bytesOut += chunk.length;
+    this.hooks.bodyTap?.response(chunk);
     if (this.res.write(chunk)) return true;
     this.res.once('drain', a.resumeFn);
     return false;
@@ -155,11 +181,11 @@ export class Exchange {
     if (a.failedStatus !== undefined) a.target.state.fail(this.up.passive, Date.now(), `status ${a.failedStatus}`);
     else a.target.state.succeed();
     if (a.discard) {
-      this.trace({ outcome: 'error', code: 'upstream.retry', detail: `${a.target.origin} answered ${status}; retrying`, data: { target: a.target.origin, attempt: this.attempt, status }, ms });
+      this.trace({ outcome: 'error', code: 'upstream.retry', detail: `${a.target.origin} answered ${status}; retrying`, data: { target: a.target.origin, attempt: this.attempt, status, connectMs: a.connectMs() }, ms });
       this.retry();
       return;
     }
-    this.trace({ outcome: 'allow', detail: `${a.target.origin} answered ${status}`, data: { target: a.target.origin, attempt: this.attempt, status }, ms });
+    this.trace({ outcome: 'allow', detail: `${a.target.origin} answered ${status}`, data: { target: a.target.origin, attempt: this.attempt, status, connectMs: a.connectMs() }, ms });
     this.res.end();
     this.finish({ status, answeredBy: 'upstream', attempts: this.attempt, firstByteMs: this.firstByteAt - this.startedAt, completed: true });
   }
@@ -175,7 +201,7 @@ export class Exchange {
     const { code, retryBeforeSend } = classifyUpstreamError(err);
     a.target.state.fail(this.up.passive, Date.now(), (err as { code?: string }).code ?? err.message);
     const detail = `${a.target.origin}: ${describeError(err)}`;
-    this.trace({ outcome: 'error', code, detail, data: { target: a.target.origin, attempt: this.attempt, error: (err as { code?: string }).code ?? err.name }, ms });
+    this.trace({ outcome: 'error', code, detail, data: { target: a.target.origin, attempt: this.attempt, error: (err as { code?: string }).code ?? err.name, connectMs: a.connectMs() }, ms });
     if (this.headersSent) {
       // Mid-body failure: the status is gone; the client sees a truncated response.
       this.res.destroy();
@@ -188,6 +214,13 @@ export class Exchange {
       return;
     }
     this.gatewayFail(code, upstreamDetail(code, this.up.serviceId));
+  }
+
+  /** Request body bytes as undici writes them; the tap sees the first attempt only (retries resend). */
+  onBodySent(chunk: Uint8Array | string): number {
+    const n = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+    if (this.attempt === 1 && this.hooks.bodyTap) this.hooks.bodyTap.request(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    return n;
   }
 
   private canRetry(beforeSend: boolean): boolean {
@@ -228,7 +261,7 @@ export class Exchange {
     this.finished = true;
     const a = this.current;
     r = { ...r, bytesOut: r.answeredBy === 'upstream' ? this.bytesOut : undefined, bytesIn: a?.bytesSent, target: a?.target.origin };
-    if (this.totalTimer) clearTimeout(this.totalTimer);
+    if (this.timer) clearTimeout(this.timer);
     this.res.removeListener('close', this.onClientClose);
     this.done(r);
   }
@@ -243,6 +276,8 @@ class Attempt implements Dispatcher.DispatchHandler {
   private pendingAbort: Error | undefined;
   resumeFn: () => void = () => undefined;
   bytesSent = 0;
+  /** When undici handed the request to a connected socket (0 until then). */
+  private connectedAt = 0;
 
   constructor(private readonly ex: Exchange, readonly target: UpstreamTarget, readonly startedAt: number) {}
 
@@ -251,7 +286,13 @@ class Attempt implements Dispatcher.DispatchHandler {
     else this.pendingAbort = err;
   }
 
+  /** ms until a connection was ready: ~0 on a reused keep-alive connection, else connect + pool wait. */
+  connectMs(): number | undefined {
+    return this.connectedAt ? this.connectedAt - this.startedAt : undefined;
+  }
+
   onConnect(abort: (err?: Error) => void): void {
+    this.connectedAt = now();
     this.abortFn = abort;
     if (this.pendingAbort) abort(this.pendingAbort);
   }
@@ -266,8 +307,10 @@ class Attempt implements Dispatcher.DispatchHandler {
     return this.ex.onUpstreamData(this, chunk);
   }
 
-  onBodySent(chunkSize: number): void {
-    this.bytesSent += chunkSize;
+  // undici's types say a size, but at runtime (v7 client-h1/h2) it passes the chunk itself.
+  onBodySent(chunk: unknown): void {
+    if (typeof chunk === 'string' || chunk instanceof Uint8Array) this.bytesSent += this.ex.onBodySent(chunk);
+    else if (typeof chunk === 'number') this.bytesSent += chunk;
   }
 
   onComplete(): void {
@@ -292,16 +335,17 @@ function describeError(err: Error): string {
 }
 
 function upstreamDetail(code: string, serviceId: string): string {
+  const svc = `service "${serviceId}"`;
   switch (code) {
     case 'upstream.connect_failed':
-      return `The upstream of service ${serviceId} refused or could not be reached.`;
+      return `The upstream of ${svc} refused the connection or could not be reached.`;
     case 'upstream.connect_timeout':
-      return `The upstream of service ${serviceId} did not accept a connection in time.`;
+      return `The upstream of ${svc} did not accept a connection in time.`;
     case 'upstream.timeout':
-      return `The upstream of service ${serviceId} did not answer in time.`;
+      return `The upstream of ${svc} did not answer in time.`;
     case 'upstream.bad_response':
-      return `The upstream of service ${serviceId} sent an invalid HTTP response.`;
+      return `The upstream of ${svc} sent an invalid HTTP response.`;
     default:
-      return `The upstream of service ${serviceId} closed the connection before answering.`;
+      return `The upstream of ${svc} closed the connection before answering.`;
   }
 }
