@@ -1,0 +1,63 @@
+import type { PolicyLogger } from '../core/policy.js';
+import { KeyHealth } from './keys/key-pool.js';
+import { CircuitBreaker } from './routing/breaker.js';
+import { ProviderPools } from './upstream/pools.js';
+
+/** A notable change of a key or target, kept for the admin status and logs. */
+export interface AiEvent {
+  readonly at: string;
+  readonly kind: 'key_disabled' | 'key_cooldown' | 'circuit_open';
+  readonly provider: string;
+  readonly key?: string;
+  readonly model?: string;
+  readonly detail: string;
+  readonly requestId?: string;
+}
+
+const EVENT_RING = 200;
+
+/**
+ * State of the AI gateway that outlives config versions: provider connection pools, circuit
+ * breakers per target and the health of each provider key (a key disabled after a 401 stays out
+ * while the config keeps the same secret). One per running gateway, provided as service `ai`.
+ */
+export class AiRuntime {
+  readonly pools = new ProviderPools();
+  private readonly breakers = new Map<string, CircuitBreaker>();
+  private readonly keys = new Map<string, KeyHealth>();
+  private readonly ring: AiEvent[] = [];
+
+  constructor(readonly log?: PolicyLogger) {}
+
+  breaker(provider: string, model: string): CircuitBreaker {
+    const k = `${provider}\u0000${model}`;
+    let b = this.breakers.get(k);
+    if (!b) this.breakers.set(k, (b = new CircuitBreaker()));
+    return b;
+  }
+
+  /** `fingerprint` identifies the secret (a hash): a new secret under the same key id starts healthy. */
+  keyHealth(provider: string, keyId: string, fingerprint: string): KeyHealth {
+    const k = `${provider}\u0000${keyId}\u0000${fingerprint}`;
+    let h = this.keys.get(k);
+    if (!h) this.keys.set(k, (h = new KeyHealth()));
+    return h;
+  }
+
+  event(e: Omit<AiEvent, 'at'>): void {
+    const full = { at: new Date().toISOString(), ...e };
+    this.ring.push(full);
+    if (this.ring.length > EVENT_RING) this.ring.shift();
+    const line = { ai_event: e.kind, provider: e.provider, key: e.key, model: e.model, request_id: e.requestId };
+    if (e.kind === 'key_disabled') this.log?.error(line, `AI provider key disabled: ${e.detail}`);
+    else this.log?.warn(line, e.detail);
+  }
+
+  events(): readonly AiEvent[] {
+    return this.ring;
+  }
+
+  async close(): Promise<void> {
+    await this.pools.close();
+  }
+}
