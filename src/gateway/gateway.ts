@@ -9,6 +9,7 @@ import { DataPlane, type DataPlaneHost } from './handler.js';
 import { policyHttpClient } from './policy-http.js';
 import { simulate, type SimulationInput, type SimulationResult } from './simulate.js';
 import { compileSnapshot, type Snapshot } from './snapshot.js';
+import type { RequestTaps } from './taps.js';
 import { TraceRing, type TraceSink } from './traces.js';
 import type { CompiledUpstream } from './upstream/compile.js';
 import { ActiveHealthChecker } from './upstream/health-checker.js';
@@ -26,6 +27,8 @@ export interface GatewayOptions {
   /** Observers of every finished request (metrics, call logs). Must not block. */
   readonly onRequest?: (trace: RequestTrace) => void;
   readonly protocol?: 'http' | 'https';
+  /** Per-request telemetry hooks (tracing, body capture); see taps.ts. */
+  readonly taps?: RequestTaps;
 }
 
 /**
@@ -39,6 +42,7 @@ export class Gateway implements DataPlaneHost {
   readonly log: Logger;
   readonly dialects: ErrorDialects;
   readonly protocol: 'http' | 'https';
+  readonly taps: RequestTaps | undefined;
   private snap: Snapshot | undefined;
   private readonly retired = new Set<Snapshot>();
   private readonly pools = new PoolManager();
@@ -52,6 +56,7 @@ export class Gateway implements DataPlaneHost {
     this.log = opts.log;
     this.dialects = opts.dialects ?? new ErrorDialects();
     this.protocol = opts.protocol ?? 'http';
+    this.taps = opts.taps;
     this.ring = new TraceRing(10_000);
     this.dataPlane = new DataPlane(this);
   }

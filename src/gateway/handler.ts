@@ -14,6 +14,7 @@ import { GatewayRequestContext, NodeBodySource } from './request-context.js';
 import { FlatResponseInfo, mergeFlatHeaders } from './response-info.js';
 import { createServiceExchange } from './service-exchange.js';
 import type { CompiledRoute, Snapshot } from './snapshot.js';
+import type { RequestTaps } from './taps.js';
 import { Exchange, type ProxyResult } from './upstream/exchange.js';
 import { upstreamHeaders } from './upstream-headers.js';
 
@@ -25,6 +26,8 @@ export interface DataPlaneHost {
   /** A request is over: store its trace, count it, retire drained snapshots. */
   finished(snap: Snapshot, trace: RequestTrace): void;
   readonly protocol: 'http' | 'https';
+  /** Telemetry hooks (tracing, body capture); absent = no per-request cost. */
+  readonly taps?: RequestTaps;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
@@ -53,6 +56,7 @@ export class DataPlane {
     let ctx: GatewayRequestContext | undefined;
     try {
       ctx = this.context(req, snap);
+      this.host.taps?.begin?.(ctx);
       const ev = evaluate(snap, ctx);
       if (ev instanceof Promise) {
         const c = ctx;
@@ -133,12 +137,14 @@ export class DataPlane {
       if (path.charCodeAt(0) !== 47) path = ctx.path + (query ? `?${query}` : '');
     }
     const trustedPeer = snap.settings.trustedProxies?.has(parseIp(ctx.remoteAddress)) ?? false;
+    const taps = this.host.taps;
     const headers = upstreamHeaders(req.rawHeaders, ctx, {
       preserveHost: upstream.preserveHost,
       requestIdHeader: snap.settings.requestIdHeader,
       trustedPeer,
       protocol: this.host.protocol,
       bodyLength: body?.length,
+      traceparent: taps?.traceparent?.(ctx),
     });
     const hasResponseHooks = exec.reached > 0;
     const exchange = new Exchange(
@@ -154,6 +160,7 @@ export class DataPlane {
       res,
       {
         trace: ctx.trace,
+        bodyTap: taps?.bodyTap?.(ctx, route.id, route.service.id),
         responseHeaders: (status, list) => {
           list.push('x-request-id', ctx.id);
           mergeFlatHeaders(list, ctx.responseHeaders);

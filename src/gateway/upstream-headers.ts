@@ -12,6 +12,8 @@ export interface ForwardOptions {
   readonly protocol: 'http' | 'https';
   /** Length of a buffered or replaced body (Content-Length is then set to it). */
   readonly bodyLength: number | undefined;
+  /** W3C traceparent continuing the gateway's span (tracing on); replaces the client's. */
+  readonly traceparent?: string;
 }
 
 /**
@@ -42,6 +44,7 @@ export function upstreamHeaders(raw: readonly string[], ctx: GatewayRequestConte
       continue;
     }
     if (o.bodyLength !== undefined && lower === 'content-length') continue;
+    if (o.traceparent !== undefined && lower === 'traceparent') continue;
     if (edits && (edits.removed?.has(lower) || edits.set?.has(lower))) continue;
     out.push(name, raw[i + 1]!);
   }
@@ -52,6 +55,7 @@ export function upstreamHeaders(raw: readonly string[], ctx: GatewayRequestConte
   if (xfHost ?? host) out.push('x-forwarded-host', (xfHost ?? host)!);
   out.push(o.requestIdHeader, ctx.id);
   if (o.bodyLength !== undefined) out.push('content-length', String(o.bodyLength));
+  if (o.traceparent !== undefined) out.push('traceparent', o.traceparent);
   if (edits?.set) for (const [k, v] of edits.set) out.push(k, v);
   return out;
 }
