@@ -5,6 +5,7 @@ import { ipRestriction } from './ip-restriction/index.js';
 import { keyAuth } from './key-auth/index.js';
 import { rateLimit } from './rate-limit/index.js';
 import { requestSize } from './request-size/index.js';
+import { requestValidation } from './request-validation/index.js';
 import { scopes } from './scopes/index.js';
 import { subscription } from './subscription/index.js';
 import { uaRestriction } from './ua-restriction/index.js';
@@ -13,4 +14,4 @@ import { uaRestriction } from './ua-restriction/index.js';
  * Every policy kind, one folder each. A test checks that each folder under src/policies is listed
  * here, so adding a policy is: its folder, plus one line below.
  */
-export const POLICIES: readonly PolicyDefinition[] = [ipRestriction, requestSize, uaRestriction, acl, scopes, rateLimit, keyAuth, subscription, apiLifecycle] as readonly PolicyDefinition[];
+export const POLICIES: readonly PolicyDefinition[] = [ipRestriction, requestSize, uaRestriction, acl, scopes, rateLimit, keyAuth, subscription, apiLifecycle, requestValidation] as readonly PolicyDefinition[];
