@@ -78,7 +78,7 @@ function compileLimits(config: RateLimitConfig, ctx: CompileContext): CompiledLi
 export const rateLimit = definePolicy<RateLimitConfig>({
   name: 'rate-limit',
   phase: 'limit',
-  priority: 10,
+  priority: 20,
   summary: 'Requests per window (GCRA) by consumer, credential, IP, route or header; 429 with Retry-After and RateLimit fields.',
   schema: RateLimitSchema,
   reasons,
