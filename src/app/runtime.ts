@@ -26,11 +26,27 @@ export interface StartOptions {
   readonly storeSchema?: string;
   readonly redisUrl?: string;
   readonly logLevel?: string;
-  /** Bearer token required by the admin API (mandatory when the admin listener is not on loopback). */
+  /** Bearer token accepted by the admin API as a built-in owner (automation, bootstrap). */
   readonly adminToken?: string;
+  /**
+   * `required`: every admin request needs a session or token. `local`: anonymous requests from the
+   * admin host itself (loopback peer and Host) act as the local operator. Default: `local` on a
+   * loopback listener without an admin token, `required` otherwise.
+   */
+  readonly adminAuth?: 'required' | 'local';
   /** Poll the store for config changes made by other instances (ms; 0 = off). */
   readonly pollMs?: number;
   readonly logger?: Logger;
+}
+
+/**
+ * Completes every document written in store mode before it is validated, e.g. the management plane
+ * adds the services, routes and consumers it derives from its own tables. `compose` is synchronous
+ * (it uses what `refresh` last loaded); `refresh` runs before each write.
+ */
+export interface DocumentLayer {
+  compose(document: unknown): unknown;
+  refresh?(): Promise<void>;
 }
 
 export interface ApplyResult {
@@ -46,6 +62,7 @@ export class Sluice {
   private closing: Promise<void> | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
   private readonly cleanups: (() => Promise<void> | void)[] = [];
+  private layer: DocumentLayer | undefined;
   proxyAddress = { port: 0, host: '' };
   adminAddress = { port: 0, host: '' };
 
@@ -63,8 +80,8 @@ export class Sluice {
 
   static async start(o: StartOptions): Promise<Sluice> {
     const log = o.logger ?? pino({ level: o.logLevel ?? 'info', redact: ['*.authorization', '*.apiKey', '*.api_key', '*.password', '*.secret'] });
-    if (!LOOPBACK.has(o.adminHost) && !o.adminToken) {
-      throw new Error(`the admin listener would be reachable on ${o.adminHost}: set SLUICE_ADMIN_TOKEN (or --admin-token) or keep --admin-host on loopback`);
+    if (!LOOPBACK.has(o.adminHost) && (o.adminAuth === 'local' || (!o.adminToken && o.adminAuth !== 'required'))) {
+      throw new Error(`the admin listener would be reachable on ${o.adminHost}: set SLUICE_ADMIN_TOKEN (or --admin-token) or --admin-auth required (admin users and API tokens), or keep --admin-host on loopback`);
     }
     const assembly = assemble();
     const services = new MapServiceRegistry();
@@ -125,12 +142,21 @@ export class Sluice {
     return { version: snap.version, hash: snap.hash, changed: true };
   }
 
+  /** Installs the layer every document written in store mode passes through (at most one). */
+  setDocumentLayer(layer: DocumentLayer): void {
+    this.layer = layer;
+  }
+
   /**
    * Store mode: validate, compile, save (conditionally on `expectedVersion`), then swap in.
    * Nothing is saved when the config is invalid; nothing is swapped when the save is stale.
    */
   async applyDocument(document: unknown, o: { expectedVersion?: number; author?: string; message?: string } = {}): Promise<ApplyResult> {
     if (this.source.kind === 'file') throw new FileManagedError();
+    if (this.layer) {
+      await this.layer.refresh?.();
+      document = this.layer.compose(document);
+    }
     const resolved = resolveConfig(document, this.assembly.registry);
     const cur = this.gateway.current();
     if (resolved.hash === cur.hash && (o.expectedVersion === undefined || o.expectedVersion === cur.version)) {
@@ -154,7 +180,7 @@ export class Sluice {
 
   /** Checks a document without saving or applying it. */
   validateDocument(document: unknown): { hash: string } {
-    const resolved = resolveConfig(document, this.assembly.registry);
+    const resolved = resolveConfig(this.layer && this.source.kind === 'store' ? this.layer.compose(document) : document, this.assembly.registry);
     const snap = this.gateway.prepare(resolved, -1);
     this.gateway.discard(snap);
     return { hash: resolved.hash };
