@@ -1,6 +1,7 @@
 import type { PolicyDefinition } from '../core/policy.js';
 import { acl } from './acl/index.js';
 import { apiLifecycle } from './api-lifecycle/index.js';
+import { basicAuth } from './basic-auth/index.js';
 import { concurrencyLimit } from './concurrency-limit/index.js';
 import { ipRestriction } from './ip-restriction/index.js';
 import { keyAuth } from './key-auth/index.js';
@@ -16,4 +17,4 @@ import { uaRestriction } from './ua-restriction/index.js';
  * Every policy kind, one folder each. A test checks that each folder under src/policies is listed
  * here, so adding a policy is: its folder, plus one line below.
  */
-export const POLICIES: readonly PolicyDefinition[] = [ipRestriction, requestSize, uaRestriction, acl, scopes, rateLimit, keyAuth, subscription, apiLifecycle, requestValidation, quota, concurrencyLimit] as readonly PolicyDefinition[];
+export const POLICIES: readonly PolicyDefinition[] = [ipRestriction, requestSize, uaRestriction, acl, scopes, rateLimit, keyAuth, subscription, apiLifecycle, requestValidation, quota, concurrencyLimit, basicAuth] as readonly PolicyDefinition[];
