@@ -33,7 +33,8 @@ function request(r: Req): RequestContext & { reads: number } {
 }
 
 const compile = (config: RequestValidationConfig) => requestValidation.compile(config, compileCtx);
-const decide = (config: RequestValidationConfig, r: Req) => compile(config).evaluate(request(r)) as Decision | Promise<Decision>;
+const decide = (config: RequestValidationConfig, r: Req) => compile(config).evaluate(request(r));
+const errorsOf = (d: Decision | Promise<Decision>) => (d as { errors?: unknown[] }).errors;
 
 const order = {
   type: 'object',
@@ -66,13 +67,13 @@ describe('request-validation: parameters', () => {
   });
 
   it('refuses each failing query parameter with its pointer (repeated keys and comma lists as arrays)', () => {
-    const d = decide(cfg, { ...ok, query: 'limit=500&tag=ok&tag=toolong&ids=1,x' }) as Decision;
+    const d = decide(cfg, { ...ok, query: 'limit=500&tag=ok&tag=toolong&ids=1,x' });
     expect(d).toMatchObject({
       outcome: 'deny',
       code: 'request.invalid_query',
       detail: 'Invalid query parameters: query limit must be <= 100; query tag/1 must NOT have more than 5 characters; query ids/1 must be integer.',
     });
-    expect(d.outcome === 'deny' && d.errors).toEqual([
+    expect(errorsOf(d)).toEqual([
       { in: 'query', pointer: '/limit', message: 'must be <= 100' },
       { in: 'query', pointer: '/tag/1', message: 'must NOT have more than 5 characters' },
       { in: 'query', pointer: '/ids/1', message: 'must be integer' },
@@ -87,7 +88,7 @@ describe('request-validation: parameters', () => {
   it('path parameters are always required and checked; path errors decide the code, all errors are listed', () => {
     const d = decide(cfg, { params: { id: 'nope' }, query: 'limit=0' });
     expect(d).toMatchObject({ code: 'request.invalid_path_params' });
-    expect((d as { errors: unknown[] }).errors).toEqual([
+    expect(errorsOf(d)).toEqual([
       { in: 'path', pointer: '/id', message: 'must match format "uuid"' },
       { in: 'query', pointer: '/limit', message: 'must be >= 1' },
       { in: 'header', pointer: '/x-tenant', message: 'is required' },
@@ -120,7 +121,7 @@ describe('request-validation: body', () => {
     const body = JSON.stringify({ sku: 'abc', lines: [{ price: 1 }, { price: -1 }], email: 'x', status: 'lost', extra: true });
     const d = await decide(cfg, { method: 'POST', headers: json({}), body });
     expect(d).toMatchObject({ outcome: 'deny', code: 'request.invalid_body', data: { error_count: 6 } });
-    expect((d as { errors: unknown[] }).errors).toEqual([
+    expect(errorsOf(d)).toEqual([
       { in: 'body', pointer: '/quantity', message: 'is required' },
       { in: 'body', pointer: '/extra', message: 'is not allowed' },
       { in: 'body', pointer: '/sku', message: 'must match pattern "^[A-Z]{3}-\\d+$"' },
@@ -128,12 +129,12 @@ describe('request-validation: body', () => {
       { in: 'body', pointer: '/lines/1/price', message: 'must be >= 0' },
       { in: 'body', pointer: '/status', message: 'must be one of "new", "paid"' },
     ]);
-    expect(d.outcome === 'deny' && d.detail).toBe('Invalid request body: /quantity is required; /extra is not allowed; /sku must match pattern "^[A-Z]{3}-\\d+$" (+3 more).');
+    expect((d as { detail: string }).detail).toBe('Invalid request body: /quantity is required; /extra is not allowed; /sku must match pattern "^[A-Z]{3}-\\d+$" (+3 more).');
   });
 
   it('caps the errors listed (max_errors) but counts them all', async () => {
     const d = await decide({ ...cfg, max_errors: 2 }, { method: 'POST', headers: json({}), body: '{"sku":1,"quantity":"x","a":1,"b":2}' });
-    expect((d as { errors: unknown[] }).errors).toHaveLength(2);
+    expect(errorsOf(d)).toHaveLength(2);
     expect(d.data).toMatchObject({ error_count: 4 });
   });
 
