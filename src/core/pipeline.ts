@@ -1,13 +1,26 @@
 import type { Chain, PolicyAttachment, PolicyStep } from './chain.js';
 import { now } from './clock.js';
 import { BodyAbortedError, BodyTooLargeError, type RequestContext } from './context.js';
-import type { Decision, DenyDecision, FinishInfo, ResponseInfo } from './policy.js';
+import type { Decision, DenyDecision, FinishInfo, RespondDecision, ResponseInfo } from './policy.js';
 import type { PolicyRef } from './trace.js';
 
 /** The policy (or gateway check) that refused the request, with its decision. */
 export interface Denial {
   readonly decision: DenyDecision;
   readonly policy?: PolicyRef;
+}
+
+/** A policy that answered the request itself (RespondDecision): nothing further runs. */
+export interface PolicyResponse {
+  readonly decision: RespondDecision;
+  readonly policy: PolicyRef;
+}
+
+/** Why the request phases stopped early: an enforced denial, or a policy's own answer. */
+export type Halt = Denial | PolicyResponse;
+
+export function isPolicyResponse(h: Halt): h is PolicyResponse {
+  return h.decision.outcome === 'respond';
 }
 
 /** Looks up the consumer-scoped attachments of a consumer (empty when it has none). */
@@ -46,8 +59,13 @@ function failure(err: unknown, step: PolicyStep): DenyDecision {
   };
 }
 
-/** Records the decision; returns the denial when it is enforced. */
-function record(ctx: RequestContext, step: PolicyStep, d: Decision, ms: number, errored: boolean): Denial | undefined {
+/** Records the decision; returns the denial or answer when it is enforced. */
+function record(ctx: RequestContext, step: PolicyStep, d: Decision, ms: number, errored: boolean): Halt | undefined {
+  if (d.outcome === 'respond') {
+    const enforced = !step.shadow;
+    ctx.trace.add({ policy: step.ref, phase: step.phase, outcome: 'respond', code: d.code, detail: d.detail, enforced, data: d.data, ms });
+    return enforced ? { decision: d, policy: step.ref } : undefined;
+  }
   if (d.outcome === 'deny') {
     const enforced = !step.shadow;
     ctx.trace.add({
@@ -69,13 +87,13 @@ function record(ctx: RequestContext, step: PolicyStep, d: Decision, ms: number, 
 /**
  * Runs the request phases of a chain. Stays synchronous while policies answer synchronously
  * (the common case) and continues asynchronously from the first promise.
- * Returns the enforced denial, or undefined when every policy allowed or skipped.
+ * Returns the enforced denial or a policy's own answer, or undefined when every policy allowed or skipped.
  */
 export function runRequestPhases(
   ctx: RequestContext,
   exec: Execution,
   consumerPolicies: ConsumerPolicies,
-): Denial | undefined | Promise<Denial | undefined> {
+): Halt | undefined | Promise<Halt | undefined> {
   for (const e of exec.chain.preface) ctx.trace.add(e);
   return continueFrom(ctx, exec, consumerPolicies);
 }
@@ -84,7 +102,7 @@ function continueFrom(
   ctx: RequestContext,
   exec: Execution,
   consumerPolicies: ConsumerPolicies,
-): Denial | undefined | Promise<Denial | undefined> {
+): Halt | undefined | Promise<Halt | undefined> {
   for (;;) {
     if (!exec.switched && exec.reached === exec.chain.authorizeStart) {
       exec.switched = true;

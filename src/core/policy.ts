@@ -6,7 +6,7 @@ import type { ProblemFieldError } from './problem.js';
 import type { PolicyScope } from './trace.js';
 
 /** What a policy decided for one request. Every outcome lands in the decision trace. */
-export type Decision = AllowDecision | DenyDecision | SkipDecision;
+export type Decision = AllowDecision | DenyDecision | SkipDecision | RespondDecision;
 
 export interface AllowDecision {
   readonly outcome: 'allow';
@@ -37,6 +37,22 @@ export interface SkipDecision {
   readonly data?: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * The policy answers the request itself with a gateway-produced, non-error response and no body
+ * (a CORS preflight, a redirect): no later policy runs and nothing is forwarded. In shadow mode it
+ * is only recorded.
+ */
+export interface RespondDecision {
+  readonly outcome: 'respond';
+  /** Reason code from the policy's `reasons`: its status (2xx or 3xx) is the response status. */
+  readonly code: string;
+  /** For the trace: what was answered. */
+  readonly detail: string;
+  /** Response headers (the response hooks of evaluated policies run too). */
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
 const ALLOW_PLAIN: AllowDecision = Object.freeze({ outcome: 'allow' });
 
 export function allow(detail?: string, data?: Readonly<Record<string, unknown>>): AllowDecision {
@@ -51,6 +67,14 @@ export function deny(
 ): DenyDecision {
   const d: DenyDecision = { outcome: 'deny', code, detail, headers: extra?.headers, data: extra?.data };
   return extra?.errors ? { ...d, errors: extra.errors } : d;
+}
+
+export function respond(
+  code: string,
+  detail: string,
+  extra?: { headers?: Readonly<Record<string, string>>; data?: Readonly<Record<string, unknown>> },
+): RespondDecision {
+  return { outcome: 'respond', code, detail, headers: extra?.headers, data: extra?.data };
 }
 
 export function skip(detail: string, data?: Readonly<Record<string, unknown>>): SkipDecision {

@@ -9,7 +9,8 @@ export interface PolicyRef {
   readonly scope: PolicyScope;
 }
 
-export type Outcome = 'allow' | 'deny' | 'skip' | 'error';
+/** `respond`: the policy answered the request itself (e.g. a CORS preflight), see RespondDecision. */
+export type Outcome = 'allow' | 'deny' | 'skip' | 'error' | 'respond';
 
 /** One line of the decision trace: one policy evaluation or one gateway step. */
 export interface TraceEntry {
@@ -23,7 +24,7 @@ export interface TraceEntry {
   readonly code?: string;
   /** Human-readable explanation for the operator (never a secret). */
   readonly detail?: string;
-  /** For `deny`: false when the policy runs in shadow mode (recorded, not enforced). */
+  /** For `deny` and `respond`: false when the policy runs in shadow mode (recorded, not enforced). */
   readonly enforced?: boolean;
   /** What the policy looked at (client ip, matched rule, counter values…), for `sluice explain`. */
   readonly data?: Readonly<Record<string, unknown>>;

@@ -73,3 +73,35 @@ export function writeAnswer(
   res.end(r.body);
   return { status: r.status, bytes };
 }
+
+/** A bodiless answer a policy produced itself (RespondDecision): status from the reason table. */
+export interface ResponseInput {
+  readonly code: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly exec?: Execution;
+}
+
+/**
+ * Renders a policy's own non-error answer (a CORS preflight…): no body, the request id, the
+ * policy's headers and those of the response hooks of every evaluated policy.
+ */
+export function renderResponse(ctx: GatewayRequestContext, reasons: ReasonTable, a: ResponseInput): RenderedAnswer {
+  const reason = reasons.require(a.code);
+  const status = reason.status;
+  // RFC 9110 §8.6: no Content-Length in a 204 or 304.
+  const headers: string[] = status === 204 || status === 304 ? ['x-request-id', ctx.id] : ['content-length', '0', 'x-request-id', ctx.id];
+  if (a.headers) for (const k in a.headers) headers.push(k, a.headers[k]!);
+  mergeFlatHeaders(headers, ctx.responseHeaders);
+  if (a.exec) runResponseHooks(ctx, a.exec, new FlatResponseInfo(status, 'gateway', reason.code, headers));
+  return { status, headers, body: '' };
+}
+
+/** Renders and writes a policy's own answer; returns its status. */
+export function writeResponse(res: ServerResponse, ctx: GatewayRequestContext, reasons: ReasonTable, a: ResponseInput): { status: number } {
+  const r = renderResponse(ctx, reasons, a);
+  if (ctx.hasBody && !ctx.bodySource.complete()) r.headers.push('connection', 'close');
+  if (res.destroyed || res.headersSent) return { status: r.status };
+  res.writeHead(r.status, r.headers);
+  res.end();
+  return { status: r.status };
+}

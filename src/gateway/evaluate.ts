@@ -1,4 +1,4 @@
-import { runRequestPhases, startExecution, type Denial, type Execution } from '../core/pipeline.js';
+import { isPolicyResponse, runRequestPhases, startExecution, type Execution, type Halt } from '../core/pipeline.js';
 import type { ProblemFieldError } from '../core/problem.js';
 import type { PolicyRef } from '../core/trace.js';
 import type { GatewayRequestContext } from './request-context.js';
@@ -16,6 +16,16 @@ export type Evaluation =
       readonly policy?: PolicyRef;
       readonly route?: CompiledRoute;
       readonly exec?: Execution;
+    }
+  | {
+      /** A policy answered the request itself with a bodiless, non-error response (RespondDecision). */
+      readonly kind: 'respond';
+      readonly code: string;
+      readonly detail: string;
+      readonly headers?: Readonly<Record<string, string>>;
+      readonly policy: PolicyRef;
+      readonly route: CompiledRoute;
+      readonly exec: Execution;
     }
   | { readonly kind: 'forward'; readonly route: CompiledRoute; readonly exec: Execution; readonly params: Readonly<Record<string, string | undefined>>; readonly rest: string | undefined };
 
@@ -49,13 +59,17 @@ export function evaluate(snap: Snapshot, ctx: GatewayRequestContext): Evaluation
 }
 
 function decide(
-  denial: Denial | undefined,
+  halt: Halt | undefined,
   route: CompiledRoute,
   exec: Execution,
   params: Readonly<Record<string, string | undefined>>,
   rest: string | undefined,
 ): Evaluation {
-  if (!denial) return { kind: 'forward', route, exec, params, rest };
-  const d = denial.decision;
-  return { kind: 'answer', code: d.code, detail: d.detail, headers: d.headers, errors: d.errors, policy: denial.policy, route, exec };
+  if (!halt) return { kind: 'forward', route, exec, params, rest };
+  if (isPolicyResponse(halt)) {
+    const r = halt.decision;
+    return { kind: 'respond', code: r.code, detail: r.detail, headers: r.headers, policy: halt.policy, route, exec };
+  }
+  const d = halt.decision;
+  return { kind: 'answer', code: d.code, detail: d.detail, headers: d.headers, errors: d.errors, policy: halt.policy, route, exec };
 }

@@ -6,7 +6,7 @@ import { parseIp } from '../core/ip.js';
 import { runFinishHooks, runResponseHooks, type Execution } from '../core/pipeline.js';
 import type { ReasonTable } from '../core/reasons.js';
 import type { RequestTrace } from '../core/trace.js';
-import { writeAnswer } from './answer.js';
+import { writeAnswer, writeResponse } from './answer.js';
 import { normalizeAddress, resolveClientIp } from './client-ip.js';
 import { evaluate, type Evaluation } from './evaluate.js';
 import { splitUrl } from './path-check.js';
@@ -97,6 +97,11 @@ export class DataPlane {
         const dialect = ev.route?.dialect ?? snap.dialects.get('problem');
         const { status, bytes } = writeAnswer(res, ctx, this.host.reasons, snap.version, dialect, ev);
         this.finish(snap, ctx, ev.exec, ev.route, { status, answeredBy: 'gateway', code: ev.code, completed: true, bytesOut: bytes, bytesIn: ctx.bufferedBody?.length }, startedAt, timestamp, ev.policy);
+        return;
+      }
+      if (ev.kind === 'respond') {
+        const { status } = writeResponse(res, ctx, this.host.reasons, ev);
+        this.finish(snap, ctx, ev.exec, ev.route, { status, answeredBy: 'gateway', code: ev.code, completed: true, bytesOut: 0, bytesIn: ctx.bufferedBody?.length }, startedAt, timestamp, ev.policy);
         return;
       }
       const { route, exec } = ev;

@@ -1,5 +1,5 @@
 import type { RequestTrace, TraceEntry } from '../core/trace.js';
-import { renderAnswer } from './answer.js';
+import { renderAnswer, renderResponse } from './answer.js';
 import { normalizeAddress, resolveClientIp } from './client-ip.js';
 import { evaluate } from './evaluate.js';
 import { splitUrl } from './path-check.js';
@@ -19,8 +19,11 @@ export interface SimulationInput {
 }
 
 export interface SimulationResult {
-  /** `denied`: the gateway answers; `forwarded`: the request would reach the upstream. */
-  readonly outcome: 'denied' | 'forwarded';
+  /**
+   * `denied`: the gateway refuses it; `answered`: a policy answers it itself (e.g. a CORS preflight);
+   * `forwarded`: the request would reach the upstream.
+   */
+  readonly outcome: 'denied' | 'answered' | 'forwarded';
   /** What the client would get when the gateway answers; null when the upstream would answer. */
   readonly response: { status: number; headers: Record<string, string>; body: unknown } | null;
   /** Where the request would go when forwarded. */
@@ -78,6 +81,16 @@ export async function simulate(snap: Snapshot, reasons: ReasonTable, input: Simu
     return {
       outcome: 'denied',
       response: { status: r.status, headers: hdrs, body: parsed },
+      trace: { ...base, status: r.status, code: ev.code, decidedBy: ev.policy, answeredBy: 'gateway', durationMs: performance.now() - started, entries },
+    };
+  }
+  if (ev.kind === 'respond') {
+    const r = renderResponse(ctx, reasons, ev);
+    const hdrs: Record<string, string> = {};
+    for (let i = 0; i < r.headers.length; i += 2) hdrs[r.headers[i]!.toLowerCase()] = r.headers[i + 1]!;
+    return {
+      outcome: 'answered',
+      response: { status: r.status, headers: hdrs, body: '' },
       trace: { ...base, status: r.status, code: ev.code, decidedBy: ev.policy, answeredBy: 'gateway', durationMs: performance.now() - started, entries },
     };
   }

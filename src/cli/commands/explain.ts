@@ -6,7 +6,7 @@ function who(e: TraceEntry): string {
 }
 
 function outcome(e: TraceEntry): string {
-  if (e.outcome === 'deny' && e.enforced === false) return 'deny (shadow)';
+  if ((e.outcome === 'deny' || e.outcome === 'respond') && e.enforced === false) return `${e.outcome} (shadow)`;
   return e.outcome;
 }
 
@@ -23,7 +23,8 @@ export function renderTrace(t: RequestTrace & { time?: string }): string {
   out.push('');
   const rows = t.entries.map((e, i) => [String(i + 1), e.phase, who(e), outcome(e), e.code ?? '', e.ms.toFixed(3), e.detail ?? '']);
   out.push(table(['#', 'phase', 'policy / step', 'outcome', 'code', 'ms', 'detail'], rows, [3, 12, 48, 14, 32, 9, 90]));
-  const denial = t.entries.find((e) => e.outcome === 'deny' && e.enforced !== false) ?? t.entries.find((e) => e.outcome === 'error');
+  const denial =
+    t.entries.find((e) => (e.outcome === 'deny' || e.outcome === 'respond') && e.enforced !== false) ?? t.entries.find((e) => e.outcome === 'error');
   if (denial) {
     out.push('');
     out.push(`Decided by: ${who(denial)}${denial.policy ? ` at ${denial.policy.scope} scope` : ''}, phase ${denial.phase}`);

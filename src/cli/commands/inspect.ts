@@ -42,7 +42,7 @@ export async function simulateCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (result.response) {
-    process.stdout.write(`Would be DENIED: ${result.response.status}\n`);
+    process.stdout.write(`Would be ${result.outcome === 'answered' ? 'ANSWERED by the gateway' : 'DENIED'}: ${result.response.status}\n`);
     for (const [k, val] of Object.entries(result.response.headers)) process.stdout.write(`  ${k}: ${val}\n`);
     process.stdout.write(`  ${JSON.stringify(result.response.body)}\n\n`);
   } else {
