@@ -191,10 +191,10 @@ export const GatewaySettingsSchema = Type.Object(
 /** The top-level sections every Sluice config has; modules (AI…) add more with `extendDocument`. */
 export const CORE_SECTIONS = {
   format_version: Type.Optional(Type.Literal(1, { description: 'Config format version.' })),
-  gateway: Type.Optional(GatewaySettingsSchema),
-  services: Type.Optional(Type.Array(ServiceSchema)),
-  routes: Type.Optional(Type.Array(RouteSchema)),
-  consumers: Type.Optional(Type.Array(ConsumerSchema)),
+  gateway: Type.Optional({ ...GatewaySettingsSchema, description: 'Listener-wide settings: trusted proxies, request ids, traces.' }),
+  services: Type.Optional(Type.Array(ServiceSchema, { description: 'Where requests go: an HTTP upstream (targets, timeouts, retries, health checks) or a module kind such as `ai`.' })),
+  routes: Type.Optional(Type.Array(RouteSchema, { description: 'Which requests go to which service: paths (prefix, exact, params), methods, hosts, headers; path stripping or rewriting.' })),
+  consumers: Type.Optional(Type.Array(ConsumerSchema, { description: 'Who calls: groups for access lists, credentials owned by the authentication policies, consumer-scoped policies.' })),
   policies: Type.Optional(Type.Array(PolicyAttachmentSchema, { description: 'Global policies.' })),
 };
 
