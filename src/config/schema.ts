@@ -198,8 +198,10 @@ export const CORE_SECTIONS = {
   policies: Type.Optional(Type.Array(PolicyAttachmentSchema, { description: 'Global policies.' })),
 };
 
+/** Module sections are always optional: a document without an `ai:` section is a valid document. */
 export function documentSchema(extraSections: TProperties = {}): TObject {
-  return Type.Object({ ...CORE_SECTIONS, ...extraSections }, { additionalProperties: false, $id: 'SluiceConfig' });
+  const optional = Object.fromEntries(Object.entries(extraSections).map(([k, s]) => [k, Type.Optional(s)]));
+  return Type.Object({ ...CORE_SECTIONS, ...optional }, { additionalProperties: false, $id: 'SluiceConfig' });
 }
 
 export type ServiceConfig = Static<typeof ServiceSchema>;

@@ -114,7 +114,7 @@ describe('runRequestPhases', () => {
     expect(goldIp?.phase).toBe('authorize');
   });
 
-  it('runs consumer policies even when the route chain ends with authentication', () => {
+  it('runs consumer policies even when the route chain ends with authentication', async () => {
     const chain = buildChain([
       att('key-auth', 'route', 'authenticate', (c) => {
         c.consumer = { id: 'x', groups: [] };
@@ -122,7 +122,7 @@ describe('runRequestPhases', () => {
       }),
     ]);
     const c = ctx();
-    const d = runRequestPhases(c, startExecution(chain), () => [att('acl', 'consumer', 'authorize', () => deny('acl.denied', 'no'))]);
+    const d = await runRequestPhases(c, startExecution(chain), () => [att('acl', 'consumer', 'authorize', () => deny('acl.denied', 'no'))]);
     expect(d?.decision.code).toBe('acl.denied');
   });
 

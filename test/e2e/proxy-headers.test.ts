@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { call, startGateway, type TestGateway } from '../../src/test-support/gateway.js';
@@ -110,7 +111,7 @@ describe('proxying: headers, paths, bodies', () => {
       const chunk = Buffer.alloc(64 * 1024, 97);
       for (let sent = 0; sent < size; sent += chunk.length) yield chunk;
     }
-    const r = await request(`${gw.url}/plain`, { method: 'POST', body: gen() });
+    const r = await request(`${gw.url}/plain`, { method: 'POST', body: Readable.from(gen()) });
     expect(((await r.body.json()) as { bytes: number }).bytes).toBe(size);
   });
 

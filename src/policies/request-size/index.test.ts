@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { startGateway, call, type TestGateway } from '../../test-support/gateway.js';
 import { expectGolden } from '../../test-support/golden.js';
@@ -50,7 +51,7 @@ describe('request-size', () => {
       yield Buffer.from('0123456789');
       yield Buffer.from('0123456789');
     }
-    const r = await request(`${gw.url}/small`, { method: 'POST', body: chunks() });
+    const r = await request(`${gw.url}/small`, { method: 'POST', body: Readable.from(chunks()) });
     const text = await r.body.text();
     expect(r.statusCode).toBe(413);
     expect(JSON.parse(text)).toMatchObject({ status: 413, code: 'request.too_large', detail: 'Request body is more than 16 bytes; the limit is 16 bytes.' });
@@ -61,7 +62,7 @@ describe('request-size', () => {
       yield Buffer.from('abc');
       yield Buffer.from('def');
     }
-    const r = await request(`${gw.url}/small`, { method: 'POST', body: chunks() });
+    const r = await request(`${gw.url}/small`, { method: 'POST', body: Readable.from(chunks()) });
     expect(r.statusCode).toBe(200);
     expect(((await r.body.json()) as { body: string }).body).toBe('abcdef');
   });
@@ -70,7 +71,7 @@ describe('request-size', () => {
     async function* chunks() {
       yield Buffer.from('abc');
     }
-    const r = await request(`${gw.url}/strict`, { method: 'POST', body: chunks() });
+    const r = await request(`${gw.url}/strict`, { method: 'POST', body: Readable.from(chunks()) });
     const text = await r.body.text();
     expectGolden('policies/request-size-411', { status: r.statusCode, headers: r.headers, text, json: () => JSON.parse(text) as never });
   });
