@@ -58,6 +58,30 @@ describe.skipIf(!ok)('redis counters (real Redis)', () => {
     expect(ttl).toBeLessThanOrEqual(3001);
   });
 
+  it('each decision is exactly one script call (EVALSHA once the script is known), pipelined', async () => {
+    fresh();
+    const c = await open();
+    const client = clients[clients.length - 1]!;
+    const sent: string[] = [];
+    const original = client.sendCommand.bind(client);
+    client.sendCommand = ((cmd: { name: string }, ...rest: unknown[]) => {
+      sent.push(cmd.name);
+      return (original as (...a: unknown[]) => unknown)(cmd, ...rest);
+    });
+    const s = [{ table: 'one', emissionMs: 1, capacityMs: 1000 }, { table: 'two', emissionMs: 10, capacityMs: 1000 }];
+    await c.rate(s, ['a', 'a'], true);
+    sent.length = 0;
+    await Promise.all(Array.from({ length: 50 }, (_, i) => c.rate(s, [`k${i}`, `k${i}`], true)));
+    await Promise.all(Array.from({ length: 20 }, () => c.quota([{ table: 'q', limit: 1000, period: 'day' }], ['a'], true)));
+    // The rate script is known after the first call: 50 decisions, 50 EVALSHA, nothing else. The quota
+    // script is new here, so its first use may load it once (SCRIPT LOAD or one EVAL), then EVALSHA.
+    const counts: Record<string, number> = {};
+    for (const n of sent) counts[n] = (counts[n] ?? 0) + 1;
+    expect(Object.keys(counts).filter((n) => !['evalsha', 'eval', 'script'].includes(n))).toEqual([]);
+    expect((counts['script'] ?? 0) + (counts['eval'] ?? 0)).toBeLessThanOrEqual(1);
+    expect((counts['evalsha'] ?? 0) + (counts['eval'] ?? 0)).toBe(70);
+  });
+
   it('peeks change nothing; a refusal by one limit consumes none', async () => {
     fresh();
     const c = await open();

@@ -1,6 +1,7 @@
 /**
- * WWW-Authenticate challenges (RFC 9110 §11.6.1). Parameter values become quoted-strings: quotes and
- * backslashes escaped, anything outside printable ASCII dropped, so a detail can never break the header.
+ * WWW-Authenticate challenges (RFC 9110 §11.6.1). Parameter values become quoted-strings holding only
+ * what RFC 6750 §3 allows in `error_description` (printable ASCII without `"` and `\`): double quotes
+ * become single quotes and anything else outside the range is dropped, so a detail never breaks the header.
  */
 export function challenge(scheme: string, params: Readonly<Record<string, string | undefined>>): string {
   const parts: string[] = [];
@@ -9,7 +10,7 @@ export function challenge(scheme: string, params: Readonly<Record<string, string
 }
 
 function quote(v: string): string {
-  return v.replace(/[^\x20-\x7e]/g, '').replace(/["\\]/g, (c) => `\\${c}`);
+  return v.replace(/"/g, "'").replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, '');
 }
 
 /** Several challenges in one header (a client picks the scheme it supports). */

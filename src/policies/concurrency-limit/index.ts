@@ -73,7 +73,7 @@ export const concurrencyLimit = definePolicy<ConcurrencyLimitConfig>({
       if (sendHeaders) addRateLimitFields(req, policyField, limitItem(name, o.allowed ? Math.max(0, limit - o.inFlight) : 0));
       const data = { store, key, partition: part, ...(fellBack ? { missing_key: 'counted by client ip' } : {}), limit, in_flight: o.inFlight };
       if (o.allowed) {
-        return { outcome: 'allow', detail: `${req.dryRun ? 'would be allowed (dry run, no slot taken); ' : ''}${o.inFlight} of ${limit} in flight`, data };
+        return req.dryRun ? { outcome: 'allow', detail: `would be allowed (dry run, no slot taken); ${o.inFlight} of ${limit} in flight`, data } : { outcome: 'allow', data };
       }
       return deny('concurrency.limited', `Too many concurrent requests: the limit is ${limit} in flight at once.`, {
         headers: { 'retry-after': '1' },

@@ -5,6 +5,8 @@ import { definePolicy, deny, type CompileContext, type Decision } from '../../co
 import { defineReasons } from '../../core/reasons.js';
 import { QuotaSchema, type QuotaConfig, type QuotaItem } from './schema.js';
 
+const FALLBACK = 'counted by client ip';
+
 export const reasons = defineReasons([
   {
     code: 'quota.exceeded',
@@ -88,6 +90,7 @@ export const quota = definePolicy<QuotaConfig>({
     const failClosed = config.failure_mode === 'closed';
     const sendHeaders = config.headers ?? true;
     const store = counters.kind;
+    const keys = n === 1 ? quotas[0]!.key : quotas.map((q) => q.key);
     const policyField = quotas.map((q) => policyItem(q.name, q.limit, WINDOW_SECONDS[q.period])).join(', ');
 
     const decide = (req: RequestContext, o: QuotaOutcome, parts: readonly string[], fellBack: boolean): Decision => {
@@ -96,23 +99,31 @@ export const quota = definePolicy<QuotaConfig>({
         for (let i = 0; i < n; i++) field += (i ? ', ' : '') + limitItem(quotas[i]!.name, o.limits[i]!.remaining, ceilSeconds(o.limits[i]!.resetMs));
         addRateLimitFields(req, policyField, field);
       }
-      const data = {
-        store,
-        key: n === 1 ? quotas[0]!.key : quotas.map((q) => q.key),
-        partition: n === 1 ? parts[0] : parts,
-        ...(fellBack ? { missing_key: 'counted by client ip' } : {}),
-        quotas: quotas.map((q, i) => ({ name: q.name, limit: q.limit, period: q.period, used: o.limits[i]!.used, resets_at: isoSeconds(o.limits[i]!.resetAt) })),
-      };
-      const summary = quotas.map((q, i) => `${q.name}: ${o.limits[i]!.used}/${q.limit} used`).join(', ');
-      if (o.allowed) return { outcome: 'allow', detail: req.dryRun ? `would be allowed (dry run, nothing counted); ${summary}` : summary, data };
+      const partition = n === 1 ? parts[0] : parts;
+      if (o.allowed) {
+        // The allowed path is the hot one: a small flat record, no dates formatted.
+        const used = n === 1 ? o.limits[0]!.used : o.limits.map((x) => x.used);
+        const data = fellBack ? { store, key: keys, partition, used, missing_key: FALLBACK } : { store, key: keys, partition, used };
+        return req.dryRun ? { outcome: 'allow', detail: `would be allowed (dry run, nothing counted); ${summary(o)}`, data } : { outcome: 'allow', data };
+      }
       const q = quotas[o.denied]!;
       const s = o.limits[o.denied]!;
       const retry = Math.max(1, ceilSeconds(s.resetMs));
       return deny('quota.exceeded', `Quota exhausted: ${q.limit} requests per ${q.period}. It resets at ${isoSeconds(s.resetAt)}.`, {
         headers: { 'retry-after': String(retry) },
-        data: { ...data, quota: q.name, retry_after_s: retry },
+        data: {
+          store,
+          key: keys,
+          partition,
+          ...(fellBack ? { missing_key: FALLBACK } : {}),
+          quota: q.name,
+          retry_after_s: retry,
+          quotas: quotas.map((x, i) => ({ name: x.name, limit: x.limit, period: x.period, used: o.limits[i]!.used, resets_at: isoSeconds(o.limits[i]!.resetAt) })),
+        },
       });
     };
+
+    const summary = (o: QuotaOutcome) => quotas.map((q, i) => `${q.name}: ${o.limits[i]!.used}/${q.limit} used`).join(', ');
 
     return {
       evaluate(req) {

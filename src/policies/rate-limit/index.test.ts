@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -130,6 +130,58 @@ describe('rate-limit (in memory)', () => {
     const after = await call(`${gw.url}/sim`);
     expect(after.status).toBe(429);
     expect(after.json()).toMatchObject({ config_version: 2 });
+  });
+});
+
+describe('rate-limit by consumer and credential (after key-auth)', () => {
+  let up: TestUpstream;
+  let gw: TestGateway;
+  const hash = (key: string) => `sha256:${createHash('sha256').update(key).digest('hex')}`;
+  const as = (key: string) => ({ 'x-api-key': key });
+
+  beforeAll(async () => {
+    up = await startUpstream();
+    gw = await startGateway({
+      services: [{ id: 'svc', upstream: { targets: [up.url] } }],
+      routes: [
+        { id: 'per-consumer', service: 'svc', paths: ['/c'], policies: [{ name: 'key-auth' }, { name: 'rate-limit', config: { limit: 2, window: '1h' } }] },
+        { id: 'per-credential', service: 'svc', paths: ['/k'], policies: [{ name: 'key-auth' }, { name: 'rate-limit', config: { limit: 1, window: '1h', key: 'credential' } }] },
+      ],
+      consumers: [
+        { id: 'alice', credentials: [{ id: 'alice-1', type: 'key-auth', key_hash: hash('alice-one') }, { id: 'alice-2', type: 'key-auth', key_hash: hash('alice-two') }] },
+        // A consumer-scoped rate-limit replaces the route's for this consumer (a "gold plan").
+        { id: 'gold', credentials: [{ id: 'gold-1', type: 'key-auth', key_hash: hash('gold-one') }], policies: [{ name: 'rate-limit', config: { limit: 4, window: '1h' } }] },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await gw.close();
+    await up.close();
+  });
+
+  it('key: consumer counts every credential of a consumer together; a consumer-scoped policy gives its own budget', async () => {
+    expect((await call(`${gw.url}/c`, { headers: as('alice-one') })).status).toBe(200);
+    expect((await call(`${gw.url}/c`, { headers: as('alice-two') })).status).toBe(200);
+    const denied = await call(`${gw.url}/c`, { headers: as('alice-one') });
+    expect(denied.status).toBe(429);
+    expect((await entryOf(gw, denied)).data).toMatchObject({ key: 'consumer', partition: 'alice' });
+    const gold = [];
+    for (let i = 0; i < 5; i++) gold.push((await call(`${gw.url}/c`, { headers: as('gold-one') })).status);
+    expect(gold).toEqual([200, 200, 200, 200, 429]);
+  });
+
+  it('key: credential gives each credential its own budget', async () => {
+    expect((await call(`${gw.url}/k`, { headers: as('alice-one') })).status).toBe(200);
+    expect((await call(`${gw.url}/k`, { headers: as('alice-two') })).status).toBe(200);
+    const denied = await call(`${gw.url}/k`, { headers: as('alice-one') });
+    expect(denied.status).toBe(429);
+    expect((await entryOf(gw, denied)).data).toMatchObject({ key: 'credential', partition: 'alice-1' });
+  });
+
+  it('an unauthenticated request is refused by key-auth (401) before the limit is consulted', async () => {
+    const r = await call(`${gw.url}/c`);
+    expect(r.status).toBe(401);
+    expect((await traceOf(gw, r)).entries.some((e) => e.policy?.name === 'rate-limit')).toBe(false);
   });
 });
 

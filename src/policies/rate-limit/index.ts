@@ -6,6 +6,8 @@ import { definePolicy, deny, type CompileContext, type Decision } from '../../co
 import { defineReasons } from '../../core/reasons.js';
 import { RateLimitSchema, type RateLimitConfig, type RateLimitItem } from './schema.js';
 
+const FALLBACK = 'counted by client ip';
+
 export const reasons = defineReasons([
   {
     code: 'rate.limited',
@@ -97,6 +99,7 @@ export const rateLimit = definePolicy<RateLimitConfig>({
       })
       .join(', ');
     const store = counters.kind;
+    const keys = n === 1 ? limits[0]!.key : limits.map((l) => l.key);
 
     const decide = (req: RequestContext, o: RateOutcome, parts: readonly string[], fellBack: boolean): Decision => {
       if (sendHeaders) {
@@ -107,29 +110,29 @@ export const rateLimit = definePolicy<RateLimitConfig>({
         }
         addRateLimitFields(req, policyField, field);
       }
-      const data = traceData(o, parts, fellBack);
       if (o.allowed) {
-        const s = o.limits[0]!;
-        const detail = req.dryRun ? `would be allowed (dry run, nothing counted); ${remainingText(o)}` : undefined;
-        return { outcome: 'allow', detail: detail ?? (n === 1 ? `${s.remaining} of ${limits[0]!.limit} left per ${limits[0]!.window}` : remainingText(o)), data };
+        // The allowed path is the hot one: a small flat record, no per-limit objects.
+        const remaining = n === 1 ? o.limits[0]!.remaining : o.limits.map((x) => x.remaining);
+        const data = fellBack ? { store, key: keys, partition: n === 1 ? parts[0] : parts, remaining, missing_key: FALLBACK } : { store, key: keys, partition: n === 1 ? parts[0] : parts, remaining };
+        return req.dryRun ? { outcome: 'allow', detail: `would be allowed (dry run, nothing counted); ${remainingText(o)}`, data } : { outcome: 'allow', data };
       }
       const l = limits[o.denied]!;
       const retry = Math.max(1, ceilSeconds(o.limits[o.denied]!.waitMs));
       return deny('rate.limited', `Too many requests: the limit is ${l.limit} per ${l.window}. Retry after ${retry} s.`, {
         headers: { 'retry-after': String(retry) },
-        data: { ...data, limit: l.name, retry_after_s: retry },
+        data: {
+          store,
+          key: keys,
+          partition: n === 1 ? parts[0] : parts,
+          ...(fellBack ? { missing_key: FALLBACK } : {}),
+          limit: l.name,
+          retry_after_s: retry,
+          limits: limits.map((x, i) => ({ name: x.name, limit: x.limit, window: x.window, remaining: o.limits[i]!.remaining, wait_ms: Math.ceil(o.limits[i]!.waitMs) })),
+        },
       });
     };
 
     const remainingText = (o: RateOutcome) => limits.map((l, i) => `${l.name}: ${o.limits[i]!.remaining}/${l.limit} left`).join(', ');
-
-    const traceData = (o: RateOutcome, parts: readonly string[], fellBack: boolean) => ({
-      store,
-      key: n === 1 ? limits[0]!.key : limits.map((l) => l.key),
-      partition: n === 1 ? parts[0] : parts,
-      ...(fellBack ? { missing_key: 'counted by client ip' } : {}),
-      limits: limits.map((l, i) => ({ name: l.name, limit: l.limit, window: l.window, remaining: o.limits[i]!.remaining, wait_ms: Math.ceil(o.limits[i]!.waitMs) })),
-    });
 
     return {
       evaluate(req) {
