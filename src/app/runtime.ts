@@ -10,8 +10,9 @@ import { Gateway } from '../gateway/gateway.js';
 import { createProxyServer, drain, listen } from '../gateway/listener.js';
 import { Store, StaleVersionError } from '../store/store.js';
 import { BatchWriter } from '../telemetry/batch-writer.js';
+import { Telemetry } from '../telemetry/telemetry.js';
 import { readConfigFile, readStoredConfig, type ConfigSource } from './config-source.js';
-import { MapServiceRegistry } from './module.js';
+import { MapServiceRegistry, type SluiceModule } from './module.js';
 import { assemble, type Assembly } from './registry.js';
 
 export interface StartOptions {
@@ -37,6 +38,8 @@ export interface StartOptions {
   /** Poll the store for config changes made by other instances (ms; 0 = off). */
   readonly pollMs?: number;
   readonly logger?: Logger;
+  /** The modules to run (default: every module of this build, src/app/modules.ts). For embedding and tests. */
+  readonly modules?: readonly SluiceModule[];
 }
 
 /**
@@ -63,6 +66,8 @@ export class Sluice {
   private pollTimer: NodeJS.Timeout | undefined;
   private readonly cleanups: (() => Promise<void> | void)[] = [];
   private layer: DocumentLayer | undefined;
+  /** Call logs, analytics, metrics, tracing (src/telemetry). */
+  telemetry: Telemetry | undefined;
   proxyAddress = { port: 0, host: '' };
   adminAddress = { port: 0, host: '' };
 
@@ -83,7 +88,7 @@ export class Sluice {
     if (!LOOPBACK.has(o.adminHost) && (o.adminAuth === 'local' || (!o.adminToken && o.adminAuth !== 'required'))) {
       throw new Error(`the admin listener would be reachable on ${o.adminHost}: set SLUICE_ADMIN_TOKEN (or --admin-token) or --admin-auth required (admin users and API tokens), or keep --admin-host on loopback`);
     }
-    const assembly = assemble();
+    const assembly = assemble(o.modules);
     const services = new MapServiceRegistry();
     const cleanups: (() => Promise<void> | void)[] = [];
     for (const m of assembly.modules) {
@@ -91,12 +96,15 @@ export class Sluice {
     }
     const store = await Store.open({ url: o.storeUrl ?? join(o.dataDir, 'sluice.db'), schema: o.storeSchema });
     const traceWriter = new BatchWriter<RequestTrace>({ name: 'denied-traces', log, write: (t) => store.traces.saveMany(t) });
-    const gateway = new Gateway({ registry: assembly.registry, reasons: assembly.reasons, dialects: assembly.dialects, log, services, traceSink: (t) => traceWriter.push(t) });
+    const telemetry = await Telemetry.start({ storeUrl: o.storeUrl ?? join(o.dataDir, 'sluice.db'), storeSchema: o.storeSchema, log });
+    const gateway = new Gateway({ registry: assembly.registry, reasons: assembly.reasons, dialects: assembly.dialects, log, services, traceSink: (t) => traceWriter.push(t), onRequest: telemetry.onRequest, taps: telemetry.taps });
     const source: ConfigSource = o.configFile ? { kind: 'file', path: o.configFile } : { kind: 'store' };
     const app = new Sluice(o, assembly, log, store, gateway, source, traceWriter, undefined, undefined);
     app.cleanups.push(...cleanups);
+    app.telemetry = telemetry;
     try {
       await app.loadInitialConfig();
+      telemetry.attach(gateway);
       const proxy = createProxyServer(gateway, { port: o.port, host: o.host });
       app.proxyServer = proxy;
       app.proxyAddress = await listen(proxy, o.port, o.host);
@@ -206,6 +214,7 @@ export class Sluice {
       await this.adminServer?.close();
       await this.gateway.close();
       await this.traceWriter.close();
+      await this.telemetry?.close();
       for (const c of this.cleanups) await c();
       await this.store.close();
     })();

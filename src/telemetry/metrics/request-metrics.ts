@@ -1,0 +1,65 @@
+import { Counter, Histogram, Registry } from 'prom-client';
+import type { CallFacts } from '../record.js';
+
+const SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/**
+ * Per-request metrics, computed in the telemetry worker from the same records as the call logs (the
+ * request path pays nothing for them). Labels are bounded by the config (service, route, policy id,
+ * reason code, model), never by consumers or paths.
+ */
+export class RequestMetrics {
+  readonly registry = new Registry();
+  private readonly requests = new Counter({ name: 'sluice_requests_total', help: 'Finished requests by service, route, status and who answered.', labelNames: ['service', 'route', 'status', 'answered_by'] as const, registers: [this.registry] });
+  private readonly duration = new Histogram({ name: 'sluice_request_duration_seconds', help: 'Total time of a request, from its first byte to its last.', labelNames: ['service', 'route'] as const, buckets: SECONDS, registers: [this.registry] });
+  private readonly gateway = new Histogram({ name: 'sluice_gateway_duration_seconds', help: 'Time the gateway spent itself (total minus upstream time).', labelNames: ['service', 'route'] as const, buckets: SECONDS, registers: [this.registry] });
+  private readonly upstream = new Histogram({ name: 'sluice_upstream_duration_seconds', help: 'Time spent in upstream attempts.', labelNames: ['service', 'route'] as const, buckets: SECONDS, registers: [this.registry] });
+  private readonly denials = new Counter({ name: 'sluice_denials_total', help: 'Requests refused, by the policy that decided (or "gateway") and the reason code.', labelNames: ['policy', 'code', 'route'] as const, registers: [this.registry] });
+  private readonly shadow = new Counter({ name: 'sluice_shadow_denials_total', help: 'Denials recorded by policies in shadow mode (not enforced).', labelNames: ['policy', 'code'] as const, registers: [this.registry] });
+  private readonly retries = new Counter({ name: 'sluice_upstream_retries_total', help: 'Upstream attempts beyond the first.', labelNames: ['service'] as const, registers: [this.registry] });
+  private readonly upstreamErrors = new Counter({ name: 'sluice_upstream_errors_total', help: 'Failed upstream attempts by target and reason code.', labelNames: ['service', 'target', 'code'] as const, registers: [this.registry] });
+  private readonly bytes = new Counter({ name: 'sluice_bytes_total', help: 'Body bytes received from clients (in) and sent to them (out).', labelNames: ['service', 'route', 'direction'] as const, registers: [this.registry] });
+  private readonly tokens = new Counter({ name: 'sluice_ai_tokens_total', help: 'LLM tokens by provider, model and type (input, output, cached, reasoning).', labelNames: ['provider', 'model', 'type'] as const, registers: [this.registry] });
+  private readonly cost = new Counter({ name: 'sluice_ai_cost_usd_total', help: 'Cost of LLM calls in USD, by provider and model.', labelNames: ['provider', 'model'] as const, registers: [this.registry] });
+  readonly written = new Counter({ name: 'sluice_log_records_written_total', help: 'Call-log records written to the store.', registers: [this.registry] });
+  readonly writeFailures = new Counter({ name: 'sluice_log_write_failures_total', help: 'Call-log records lost because a store write failed.', registers: [this.registry] });
+  readonly sinkSent = new Counter({ name: 'sluice_log_sink_records_total', help: 'Records delivered to an export sink.', labelNames: ['sink'] as const, registers: [this.registry] });
+  readonly sinkDropped = new Counter({ name: 'sluice_log_sink_dropped_total', help: 'Records an export sink dropped (queue full or delivery failed after retries).', labelNames: ['sink'] as const, registers: [this.registry] });
+  readonly spans = new Counter({ name: 'sluice_trace_spans_exported_total', help: 'OpenTelemetry spans handed to the OTLP exporter.', registers: [this.registry] });
+
+  observe(f: CallFacts): void {
+    const t = f.trace;
+    const service = t.serviceId ?? '';
+    const route = t.routeId ?? '';
+    this.requests.inc({ service, route, status: t.status, answered_by: t.answeredBy });
+    this.duration.observe({ service, route }, t.durationMs / 1000);
+    if (f.overheadMs !== undefined) this.gateway.observe({ service, route }, f.overheadMs / 1000);
+    if (f.upstreamMs !== undefined) this.upstream.observe({ service, route }, f.upstreamMs / 1000);
+    if (f.denied) this.denials.inc({ policy: t.decidedBy?.id ?? 'gateway', code: t.code ?? '', route });
+    const attempts = t.upstream?.attempts ?? 0;
+    if (attempts > 1) this.retries.inc({ service }, attempts - 1);
+    for (const e of t.entries) {
+      if (e.outcome === 'deny' && e.enforced === false && e.policy) this.shadow.inc({ policy: e.policy.id, code: e.code ?? '' });
+      else if (e.step === 'upstream' && e.outcome === 'error' && e.code) {
+        const target = typeof e.data?.['target'] === 'string' ? e.data['target'] : '';
+        this.upstreamErrors.inc({ service, target, code: e.code });
+      }
+    }
+    if (t.bytesIn) this.bytes.inc({ service, route, direction: 'in' }, t.bytesIn);
+    if (t.bytesOut) this.bytes.inc({ service, route, direction: 'out' }, t.bytesOut);
+    const ai = f.ai;
+    if (ai) {
+      const provider = ai.provider ?? '';
+      const model = ai.model ?? '';
+      if (ai.tokens.input) this.tokens.inc({ provider, model, type: 'input' }, ai.tokens.input);
+      if (ai.tokens.output) this.tokens.inc({ provider, model, type: 'output' }, ai.tokens.output);
+      if (ai.tokens.cached) this.tokens.inc({ provider, model, type: 'cached' }, ai.tokens.cached);
+      if (ai.tokens.reasoning) this.tokens.inc({ provider, model, type: 'reasoning' }, ai.tokens.reasoning);
+      if (ai.cost) this.cost.inc({ provider, model }, ai.cost);
+    }
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

@@ -1,0 +1,193 @@
+import type { RequestTrace, TraceEntry } from '../core/trace.js';
+import { int8, type CallLogRow } from '../store/telemetry/tables.js';
+import type { CapturedBodies } from './bodies/capture.js';
+import { ownerOf, type DimensionTable, type Owner } from './dimensions.js';
+
+/** What an AI call adds (the AI module's `annotations.ai`). */
+export interface AiFacts {
+  readonly provider?: string;
+  readonly model?: string;
+  readonly attempts?: number;
+  readonly tokens: { readonly input: number; readonly output: number; readonly cached: number; readonly reasoning: number };
+  readonly cost?: number;
+}
+
+/** A finished request with what every consumer of it (store, rollups, metrics, spans) derives once. */
+export interface CallFacts {
+  readonly trace: RequestTrace;
+  readonly owner: Owner;
+  /** Sum of the upstream attempts' time (ms), when the request went upstream. */
+  readonly upstreamMs?: number;
+  /** Connect time of the last upstream attempt (ms). */
+  readonly connectMs?: number;
+  /** Time the gateway spent itself: total minus upstream time. */
+  readonly overheadMs?: number;
+  readonly ai?: AiFacts;
+  /** A policy or the gateway refused the request (not an upstream failure, not a client that left). */
+  readonly denied: boolean;
+  readonly bodies?: CapturedBodies;
+}
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+function aiFacts(a: unknown): AiFacts | undefined {
+  if (!a || typeof a !== 'object') return undefined;
+  const o = a as Record<string, unknown>;
+  const t = (o['tokens'] ?? {}) as Record<string, unknown>;
+  return {
+    provider: str(o['provider']),
+    model: str(o['model']),
+    attempts: num(o['attempts']),
+    tokens: { input: num(t['input']) ?? 0, output: num(t['output']) ?? 0, cached: num(t['cached']) ?? 0, reasoning: num(t['reasoning']) ?? 0 },
+    cost: num(o['cost']),
+  };
+}
+
+function isUpstream(e: TraceEntry): boolean {
+  return e.step === 'upstream';
+}
+
+export function callFacts(trace: RequestTrace, table: DimensionTable | undefined): CallFacts {
+  let upstreamMs: number | undefined;
+  let connectMs: number | undefined;
+  for (const e of trace.entries) {
+    if (!isUpstream(e)) continue;
+    upstreamMs = (upstreamMs ?? 0) + e.ms;
+    const c = num(e.data?.['connectMs']);
+    if (c !== undefined) connectMs = c;
+  }
+  const overheadMs = upstreamMs !== undefined ? Math.max(0, trace.durationMs - upstreamMs) : trace.answeredBy === 'gateway' ? trace.durationMs : undefined;
+  const gatewayRefusal = trace.answeredBy === 'gateway' && trace.status >= 400 && trace.status < 500 && trace.status !== 499;
+  const ann = trace.annotations;
+  return {
+    trace,
+    owner: ownerOf(table, trace.routeId, trace.serviceId),
+    upstreamMs,
+    connectMs,
+    overheadMs,
+    ai: ann ? aiFacts(ann['ai']) : undefined,
+    denied: trace.answeredBy === 'gateway' && (trace.decidedBy !== undefined || gatewayRefusal),
+    bodies: ann?.['bodies'] as CapturedBodies | undefined,
+  };
+}
+
+/** The trace as stored (and as `sluice explain` renders it): body bytes stay out, only their sizes. */
+function storedTrace(f: CallFacts): string {
+  const t = f.trace;
+  if (!f.bodies || !t.annotations) return JSON.stringify(t);
+  const { bodies, ...rest } = t.annotations;
+  const b = bodies as CapturedBodies;
+  return JSON.stringify({ ...t, annotations: { ...rest, bodies: { request_bytes: b.wantRequest ? b.reqSeen : undefined, response_bytes: b.wantResponse ? b.resSeen : undefined, max_bytes: b.max } } });
+}
+
+export function toRow(f: CallFacts, bodies?: { request: string | null; response: string | null }): CallLogRow {
+  const t = f.trace;
+  return {
+    ts: t.timestamp,
+    request_id: t.requestId,
+    team: f.owner.team ?? null,
+    api: f.owner.api ?? null,
+    service_id: t.serviceId ?? null,
+    route_id: t.routeId ?? null,
+    consumer_id: t.consumerId ?? null,
+    credential_id: t.credentialId ?? null,
+    client_ip: t.clientIp,
+    method: t.method,
+    path: t.path,
+    host: t.host ?? null,
+    status: t.status,
+    answered_by: t.answeredBy,
+    code: t.code ?? null,
+    policy_id: t.decidedBy?.id ?? null,
+    config_version: t.configVersion,
+    duration_ms: t.durationMs,
+    overhead_ms: f.overheadMs ?? null,
+    connect_ms: f.connectMs ?? null,
+    first_byte_ms: t.upstream?.firstByteMs ?? null,
+    upstream_ms: f.upstreamMs ?? null,
+    bytes_in: t.bytesIn ?? null,
+    bytes_out: t.bytesOut ?? null,
+    upstream_target: t.upstream?.target ?? null,
+    attempts: t.upstream?.attempts ?? null,
+    provider: f.ai?.provider ?? null,
+    model: f.ai?.model ?? null,
+    ai_attempts: f.ai?.attempts ?? null,
+    tokens_input: f.ai ? f.ai.tokens.input : null,
+    tokens_output: f.ai ? f.ai.tokens.output : null,
+    tokens_cached: f.ai ? f.ai.tokens.cached : null,
+    tokens_reasoning: f.ai ? f.ai.tokens.reasoning : null,
+    cost: f.ai?.cost ?? null,
+    trace: storedTrace(f),
+    request_body: bodies?.request ?? null,
+    response_body: bodies?.response ?? null,
+  };
+}
+
+/** A call-log record as the admin API, the sinks and `sluice logs` show it. */
+export interface CallLog {
+  readonly request_id: string;
+  readonly time: string;
+  readonly timestamp: number;
+  readonly team: string | null;
+  readonly api: string | null;
+  readonly service: string | null;
+  readonly route: string | null;
+  readonly consumer: string | null;
+  readonly credential: string | null;
+  readonly client_ip: string;
+  readonly method: string;
+  readonly path: string;
+  readonly host: string | null;
+  readonly status: number;
+  readonly answered_by: string;
+  readonly code: string | null;
+  readonly decided_by: string | null;
+  readonly config_version: number;
+  readonly timings: { readonly total_ms: number; readonly gateway_ms: number | null; readonly upstream_connect_ms: number | null; readonly upstream_first_byte_ms: number | null; readonly upstream_ms: number | null };
+  readonly bytes_in: number | null;
+  readonly bytes_out: number | null;
+  readonly upstream: { readonly target: string | null; readonly attempts: number | null } | null;
+  readonly ai: { readonly provider: string | null; readonly model: string | null; readonly attempts: number | null; readonly tokens: { readonly input: number; readonly output: number; readonly cached: number; readonly reasoning: number }; readonly cost: number | null } | null;
+  readonly bodies?: { readonly request: string | null; readonly response: string | null };
+  readonly trace?: RequestTrace;
+  /** Cursor-able position (admin API only). */
+  readonly id?: number;
+}
+
+type RowLike = Omit<CallLogRow, 'trace' | 'request_body' | 'response_body'> & Partial<Pick<CallLogRow, 'trace' | 'request_body' | 'response_body'>> & { id?: number };
+
+const n = (v: number | null | undefined): number | null => (v === null || v === undefined ? null : int8(v));
+
+export function presentRow(r: RowLike, detail = false): CallLog {
+  const hasAi = r.provider !== null || r.model !== null || r.tokens_input !== null;
+  return {
+    ...(r.id !== undefined ? { id: int8(r.id) } : {}),
+    request_id: r.request_id,
+    time: new Date(int8(r.ts)).toISOString(),
+    timestamp: int8(r.ts),
+    team: r.team,
+    api: r.api,
+    service: r.service_id,
+    route: r.route_id,
+    consumer: r.consumer_id,
+    credential: r.credential_id,
+    client_ip: r.client_ip,
+    method: r.method,
+    path: r.path,
+    host: r.host,
+    status: r.status,
+    answered_by: r.answered_by,
+    code: r.code,
+    decided_by: r.policy_id,
+    config_version: r.config_version,
+    timings: { total_ms: int8(r.duration_ms), gateway_ms: n(r.overhead_ms), upstream_connect_ms: n(r.connect_ms), upstream_first_byte_ms: n(r.first_byte_ms), upstream_ms: n(r.upstream_ms) },
+    bytes_in: n(r.bytes_in),
+    bytes_out: n(r.bytes_out),
+    upstream: r.upstream_target !== null || r.attempts !== null ? { target: r.upstream_target, attempts: n(r.attempts) } : null,
+    ai: hasAi
+      ? { provider: r.provider, model: r.model, attempts: n(r.ai_attempts), tokens: { input: int8(r.tokens_input ?? 0), output: int8(r.tokens_output ?? 0), cached: int8(r.tokens_cached ?? 0), reasoning: int8(r.tokens_reasoning ?? 0) }, cost: n(r.cost) }
+      : null,
+    ...(detail ? { bodies: { request: r.request_body ?? null, response: r.response_body ?? null }, trace: r.trace ? (JSON.parse(r.trace) as RequestTrace) : undefined } : {}),
+  };
+}

@@ -1,0 +1,101 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { TelemetryEngine } from './engine.js';
+import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
+
+/**
+ * The telemetry worker thread: owns its own store connection and does every write (and the
+ * serialization before it) off the proxy's event loop. Messages are handled strictly in order.
+ */
+const port = parentPort!;
+const init = workerData as WorkerInit;
+const send = (m: FromWorker): void => port.postMessage(m);
+const engine = await TelemetryEngine.open({ ...init, log: (level, obj, msg) => send({ t: 'log', level, obj, msg }) });
+
+let chain: Promise<void> = Promise.resolve();
+const enqueue = (fn: () => Promise<void> | void): void => {
+  chain = chain.then(fn).catch((err: unknown) => send({ t: 'log', level: 'error', obj: { err: String(err) }, msg: 'telemetry worker task failed' }));
+};
+
+let flushTimer: NodeJS.Timeout | undefined;
+const scheduleFlush = (): void => {
+  if (flushTimer) clearInterval(flushTimer);
+  flushTimer = setInterval(() => enqueue(() => engine.flushRollups().then(() => undefined)), engine.flushMs);
+};
+scheduleFlush();
+const retentionTimer = setInterval(() => enqueue(runRetention), 3_600_000);
+const firstRetention = setTimeout(() => enqueue(runRetention), 30_000);
+
+async function runRetention(): Promise<void> {
+  const deleted = await engine.retention();
+  if (Object.values(deleted).some((n) => n > 0)) send({ t: 'log', level: 'info', obj: { deleted }, msg: 'retention: old call logs and rollups deleted' });
+}
+
+async function call(id: number, op: string, arg: unknown): Promise<void> {
+  try {
+    let value: unknown;
+    switch (op) {
+      case 'logs':
+        value = await engine.queryLogs(arg as Parameters<TelemetryEngine['queryLogs']>[0]);
+        break;
+      case 'log':
+        value = await engine.getLog(arg as string);
+        break;
+      case 'analytics':
+        await engine.flushRollups();
+        value = await engine.analytics(arg as Parameters<TelemetryEngine['analytics']>[0]);
+        break;
+      case 'metrics':
+        value = await engine.metrics.text();
+        break;
+      case 'flush':
+        value = await engine.flushRollups();
+        break;
+      case 'retention':
+        value = await engine.retention(typeof arg === 'number' ? arg : undefined);
+        break;
+      default:
+        throw new Error(`unknown operation ${op}`);
+    }
+    send({ t: 'result', id, ok: true, value });
+  } catch (err) {
+    send({ t: 'result', id, ok: false, error: err instanceof Error ? err.message : String(err), name: err instanceof Error ? err.name : 'Error' });
+  }
+}
+
+port.on('message', (m: ToWorker) => {
+  switch (m.t) {
+    case 'records':
+      enqueue(async () => {
+        try {
+          await engine.ingest(m.records);
+        } finally {
+          send({ t: 'ack', n: m.records.length });
+        }
+      });
+      break;
+    case 'settings':
+      enqueue(async () => {
+        const before = engine.flushMs;
+        await engine.configure(m.settings);
+        if (engine.flushMs !== before) scheduleFlush();
+      });
+      break;
+    case 'dims':
+      enqueue(() => engine.setDimensions(m.table));
+      break;
+    case 'call':
+      enqueue(() => call(m.id, m.op, m.arg));
+      break;
+    case 'close':
+      enqueue(async () => {
+        if (flushTimer) clearInterval(flushTimer);
+        clearInterval(retentionTimer);
+        clearTimeout(firstRetention);
+        await engine.close();
+        send({ t: 'closed' });
+        port.close();
+      });
+      break;
+  }
+});
+send({ t: 'ready' });
