@@ -1,0 +1,45 @@
+import type { AuditInput } from '../store/management/index.js';
+import type { Principal } from './roles.js';
+
+/** Keys whose values never reach the audit log (the stored forms of secrets included). */
+const SECRET_KEY = /^(password|password_hash|passwordHash|secret|token|token_hash|tokenHash|key|key_hash|previous_key_hash|csrf|client_secret|private_key)$/i;
+
+/** A deep copy with secret-bearing fields replaced by "[redacted]". */
+export function redact(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redact);
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = SECRET_KEY.test(k) && v !== undefined && v !== null ? '[redacted]' : redact(v);
+    return out;
+  }
+  return value;
+}
+
+/** Who did it and from where: attached to every audit entry of one admin request. */
+export interface Actor {
+  readonly principal: Principal;
+  readonly requestId?: string;
+  readonly ip?: string;
+}
+
+export interface AuditDraft {
+  readonly action: string;
+  readonly resource: { readonly type: string; readonly id?: string };
+  readonly teamId?: string;
+  readonly before?: unknown;
+  readonly after?: unknown;
+}
+
+export function auditEntry(actor: Actor, d: AuditDraft): AuditInput {
+  const p = actor.principal;
+  return {
+    actor: { type: p.kind, ...(p.userId ? { id: p.userId } : p.tokenId ? { id: p.tokenId } : {}), name: p.name },
+    action: d.action,
+    resource: d.resource,
+    ...(d.teamId ? { teamId: d.teamId } : {}),
+    ...(d.before !== undefined ? { before: redact(d.before) } : {}),
+    ...(d.after !== undefined ? { after: redact(d.after) } : {}),
+    ...(actor.requestId ? { requestId: actor.requestId } : {}),
+    ...(actor.ip ? { ip: actor.ip } : {}),
+  };
+}
