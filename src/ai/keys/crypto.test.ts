@@ -39,5 +39,6 @@ describe('provider key sealing', () => {
     expect(() => resolveSecret('env:MISSING', [], {})).toThrow('names environment variable MISSING, which is not set');
     expect(() => resolveSecret('file:/nonexistent/x', [])).toThrow(/ENOENT/);
     expect(() => resolveSecret('sk-plain', [])).toThrow(/plain-text secret/);
+    expect(resolveSecret('plain:not-a-secret', [])).toBe('not-a-secret');
   });
 });

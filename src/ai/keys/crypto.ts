@@ -79,9 +79,13 @@ export function open(sealed: string, masters: readonly MasterKey[]): string {
   }
 }
 
-/** Resolves a secret reference of the config: `enc:v1:…`, `env:NAME` or `file:/path`. */
+/**
+ * Resolves a secret reference of the config: `enc:v1:…`, `env:NAME`, `file:/path`, or `plain:…` — an
+ * explicit opt-in for keys that are not secrets (local model servers, mocks).
+ */
 export function resolveSecret(ref: string, masters: readonly MasterKey[], env: NodeJS.ProcessEnv = process.env): string {
   if (isSealed(ref)) return open(ref, masters);
+  if (ref.startsWith('plain:')) return ref.slice(6);
   if (ref.startsWith('env:')) {
     const name = ref.slice(4);
     const v = env[name];
@@ -96,5 +100,5 @@ export function resolveSecret(ref: string, masters: readonly MasterKey[], env: N
       throw new SecretError(`names file ${path}, which cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
     }
   }
-  throw new SecretError('is a plain-text secret; provider keys are encrypted at rest: seal it (node dist/ai/keys/seal-cli.js) or use env:NAME / file:PATH');
+  throw new SecretError('is a plain-text secret; provider keys are encrypted at rest: seal it (node dist/ai/keys/seal-cli.js), or use env:NAME / file:PATH (plain:… only for keys that are not secrets)');
 }

@@ -141,8 +141,19 @@ export interface ChatRequest {
   readonly reasoning?: ReasoningOptions;
   /** Free-form tags some providers accept (OpenAI `metadata`, Anthropic `metadata.user_id` via `user`). */
   readonly metadata?: Readonly<Record<string, string>>;
+  /**
+   * Top-level fields of the client's body that the dialect does not model (OpenAI `store`,
+   * `service_tier`, vLLM `min_p`; Anthropic `container`…). Adapters of the same wire family merge
+   * them into the upstream body; other adapters ignore them (they would not understand them).
+   */
+  readonly passthrough?: Passthrough;
   /** Provider passthrough: merged last into the upstream body (operator- or client-supplied). */
   readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+export interface Passthrough {
+  readonly dialect: 'openai' | 'anthropic';
+  readonly fields: Readonly<Record<string, unknown>>;
 }
 
 /** Token usage. `totalTokens` = input + output. Optional counters are absent when the provider did not say. */

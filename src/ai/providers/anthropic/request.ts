@@ -164,5 +164,8 @@ export function toAnthropicBody(req: ChatRequest, model: string | undefined): An
   else if (r && (r.enabled === false || r.effort === 'none')) body.thinking = { type: 'disabled' };
   if (req.responseFormat?.type === 'json_schema') body.output_config = { format: { type: 'json_schema', schema: { ...req.responseFormat.schema } } };
   if (req.stream) body.stream = true;
+  if (req.passthrough?.dialect === 'anthropic') {
+    for (const [k, v] of Object.entries(req.passthrough.fields)) if (!(k in body)) body[k] = v;
+  }
   return applyExtra(body, req.extra);
 }

@@ -1,5 +1,6 @@
 import type { Embedding, EmbeddingsResponse } from '../../../core/llm/embeddings.js';
 import { count, makeUsage } from '../../../core/llm/usage.js';
+import { vectorAs } from '../../../core/llm/vectors.js';
 import type { OpenAIEmbeddingsRequest } from '../../../core/llm/wire/openai-chat.js';
 import type { EmbeddingsExchange, ParsedEmbeddings } from '../contract.js';
 import { badResponse } from '../shared/failure.js';
@@ -25,7 +26,8 @@ export function parseOpenAIEmbeddings(ex: EmbeddingsExchange, body: Uint8Array):
     const e = obj(d);
     const v = e.embedding;
     if (typeof v !== 'string' && !Array.isArray(v)) badResponse(`embedding ${i} is neither a float list nor base64`);
-    return { index: num(e.index) ?? i, embedding: v as readonly number[] | string };
+    // Some servers ignore encoding_format: give the client what it asked for.
+    return { index: num(e.index) ?? i, embedding: vectorAs(v as readonly number[] | string, ex.request.encodingFormat) };
   });
   const u = obj(j.usage);
   const input = count(u.prompt_tokens) ?? count(u.total_tokens) ?? 0;

@@ -50,6 +50,9 @@ export function toOpenAIChatBody(req: ChatRequest, model: string, spec: Compatib
     // Usage is asked for whatever the client asked: accounting must never lose it.
     if ((spec.streamUsage ?? 'stream_options') === 'stream_options' && !drop.has('stream_options')) body.stream_options = { include_usage: true };
   }
+  if (req.passthrough?.dialect === 'openai') {
+    for (const [k, v] of Object.entries(req.passthrough.fields)) if (!(k in body)) (body as Record<string, unknown>)[k] = v;
+  }
   spec.hooks?.finishBody?.(body, req);
   return applyExtra(body, req.extra);
 }

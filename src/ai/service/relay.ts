@@ -1,0 +1,109 @@
+import type { ProviderError } from '../../core/llm/errors.js';
+import type { StreamStep } from '../../core/llm/stream.js';
+import type { FinishReason, Usage } from '../../core/llm/types.js';
+import type { ResponseWriter } from '../../core/service-kind.js';
+import type { StreamEncoder } from '../dialects/contract.js';
+import { classifyTransport, TransportError } from '../upstream/http.js';
+import type { AttemptScope } from '../routing/scope.js';
+import type { ChatStream } from './attempt.js';
+
+/** Output text seen in a stream, kept only to count tokens if the provider never says. */
+export class OutputText {
+  private readonly parts: string[] = [];
+  add(s: string | undefined): void {
+    if (s) this.parts.push(s);
+  }
+  text(): string {
+    return this.parts.join('');
+  }
+}
+
+export interface RelayOutcome {
+  readonly usage: Usage | undefined;
+  readonly finishReason: FinishReason | undefined;
+  /** The stream reached its terminal event. */
+  readonly complete: boolean;
+  /** Why it did not (the client left: `clientClosed`). */
+  readonly error?: ProviderError;
+  readonly clientClosed: boolean;
+  readonly chunks: number;
+}
+
+function transportToProvider(e: TransportError): ProviderError {
+  const timeout = e.failure === 'timeout' || e.failure === 'deadline' || e.failure === 'first_token_timeout';
+  return { status: timeout ? 504 : 502, kind: timeout ? 'timeout' : 'server', message: timeout ? `The provider stream exceeded its time limit (${e.failure}).` : 'The provider stream was interrupted.' };
+}
+
+/**
+ * Relays a committed upstream stream to the client: canonical chunks through the dialect's encoder,
+ * one write per upstream read (awaited: the client's pace pauses the upstream socket). Usage is
+ * tracked from every step whether or not the client asked for it. An upstream failure after the 200
+ * becomes the dialect's error event, then the stream closes.
+ */
+export async function relay(s: ChatStream, scope: AttemptScope, encoder: StreamEncoder, w: ResponseWriter, out: OutputText): Promise<RelayOutcome> {
+  let usage: Usage | undefined;
+  let finishReason: FinishReason | undefined;
+  let chunks = 0;
+  let error: ProviderError | undefined;
+  let complete = false;
+  const encode = (step: StreamStep): string => {
+    if (step.usage) usage = step.usage;
+    let text = '';
+    for (const c of step.chunks) {
+      chunks++;
+      if (c.finishReason) finishReason = c.finishReason;
+      const d = c.delta;
+      out.add(d.content);
+      out.add(d.reasoning);
+      out.add(d.refusal);
+      if (d.toolCalls) for (const t of d.toolCalls) out.add(t.argumentsDelta);
+      text += encoder.encode(c, usage);
+    }
+    if (step.error) error = step.error;
+    if (step.done && !step.error) complete = true;
+    return text;
+  };
+  let first = '';
+  for (const step of s.steps) first += encode(step);
+  if (first) await w.write(first);
+  let ended = s.ended;
+  while (!ended && !error && !complete && !w.closed) {
+    let chunk: Buffer | null;
+    try {
+      chunk = await s.upstream.next();
+    } catch (err) {
+      const t = scope.reason ?? classifyTransport(err);
+      if (t.failure === 'client_closed') break;
+      const tail = encode(s.translator.end());
+      if (tail) await w.write(tail);
+      error ??= transportToProvider(t);
+      break;
+    }
+    const step = chunk === null ? s.translator.end() : s.translator.push(chunk);
+    const text = encode(step);
+    if (text) await w.write(text);
+    if (chunk === null) ended = true;
+  }
+  const clientClosed = w.closed || scope.reason?.failure === 'client_closed';
+  if (clientClosed) {
+    s.upstream.abort(new TransportError('client_closed', 'the client closed the connection'));
+    w.end();
+  } else if (error) {
+    s.upstream.abort(new TransportError('reset', 'stream failed'));
+    w.end(encoder.error(error));
+  } else {
+    if (!ended) await drain(s);
+    w.end(encoder.finish(usage, finishReason));
+  }
+  return { usage, finishReason, complete: complete && !clientClosed, error: clientClosed ? undefined : error, clientClosed, chunks };
+}
+
+/** Reads what is left after the terminal event, so the connection goes back to the pool. */
+async function drain(s: ChatStream): Promise<void> {
+  try {
+    for (let n = 0; n < 64; n++) if ((await s.upstream.next()) === null) return;
+    s.upstream.abort(new TransportError('reset', 'trailing data after the end of the stream'));
+  } catch {
+    /* the connection is gone either way */
+  }
+}

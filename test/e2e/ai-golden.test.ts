@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { call, startGateway, type TestGateway } from '../../src/test-support/gateway.js';
+import { expectGolden } from '../../src/test-support/golden.js';
+import { consumer } from '../../src/test-support/llm-mocks/helpers.js';
+import { startLlmMock, type LlmMock } from '../../src/test-support/llm-mocks/server.js';
+
+/**
+ * Every denial an AI route can produce, in both inbound dialects: status, headers and body are
+ * compared with test/golden/ai/*.json (review new files like code).
+ */
+const KEY = 'sk-sluice-golden-user-0001';
+const LIMITED = 'sk-sluice-golden-limited-01';
+
+describe('AI route denials (golden)', () => {
+  let mock: LlmMock;
+  let gw: TestGateway;
+  let replace: Record<string, string>;
+
+  beforeAll(async () => {
+    mock = await startLlmMock('openai');
+    gw = await startGateway({
+      ai: {
+        providers: [{ id: 'openai', type: 'openai', base_url: `${mock.url}/v1`, keys: [{ id: 'k', secret: 'plain:sk-up' }] }],
+        models: [{ name: 'gpt-4o', targets: [{ provider: 'openai', model: 'gpt-4o' }], routing: { retries: { attempts: 0 }, timeouts: { attempt: '100ms' } } }],
+      },
+      services: [{ id: 'llm', kind: 'ai' }],
+      routes: [
+        { id: 'openai-api', service: 'llm', paths: ['/v1/chat/completions'], methods: ['POST'], policies: [{ name: 'key-auth' }] },
+        { id: 'anthropic-api', service: 'llm', paths: ['/v1/messages'], methods: ['POST'], policies: [{ name: 'key-auth' }] },
+      ],
+      consumers: [
+        consumer('dev', KEY, { policies: [{ name: 'rate-limit', config: { limit: 1000, window: '1m' } }] }),
+        consumer('limited', LIMITED, { policies: [{ name: 'model-access', config: { allow: ['claude-*'] } }, { name: 'rate-limit', config: { limit: 2, window: '1h' } }] }),
+      ],
+    });
+    replace = { [String(mock.port)]: '<mock-port>' };
+  });
+  afterAll(async () => {
+    await gw.close();
+    await mock.close();
+  });
+
+  const dialects = [
+    { name: 'openai', path: '/v1/chat/completions', auth: (k: string) => ({ authorization: `Bearer ${k}` }), body: (model: string) => ({ model, messages: [{ role: 'user', content: 'hi' }] }) },
+    { name: 'anthropic', path: '/v1/messages', auth: (k: string) => ({ 'x-api-key': k, 'anthropic-version': '2023-06-01' }), body: (model: string) => ({ model, max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }) },
+  ] as const;
+
+  for (const d of dialects) {
+    const post = (headers: Record<string, string>, body: unknown) =>
+      call(`${gw.url}${d.path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+
+    describe(d.name, () => {
+      it('401 no key (key-auth)', async () => expectGolden(`ai/${d.name}-401-key-missing`, await post({}, d.body('gpt-4o')), replace));
+      it('401 unknown key (key-auth)', async () => expectGolden(`ai/${d.name}-401-key-unknown`, await post(d.auth('sk-not-a-known-key-123'), d.body('gpt-4o')), replace));
+      it('403 model not permitted (model-access)', async () => expectGolden(`ai/${d.name}-403-model-not-permitted`, await post(d.auth(LIMITED), d.body('gpt-4o')), replace));
+      it('404 unknown model', async () => expectGolden(`ai/${d.name}-404-model-not-found`, await post(d.auth(KEY), d.body('gpt-9')), replace));
+      it('405 wrong method', async () => expectGolden(`ai/${d.name}-405-method`, await call(`${gw.url}${d.path}`, { method: 'GET', headers: d.auth(KEY) }), replace));
+      it('400 not JSON', async () => expectGolden(`ai/${d.name}-400-invalid-json`, await post(d.auth(KEY), '{"model":'), replace));
+      it('502 upstream failed', async () => {
+        mock.queue('chat', { status: 500, body: '{"error":{"message":"internal","type":"server_error"}}' });
+        expectGolden(`ai/${d.name}-502-upstream-failed`, await post(d.auth(KEY), d.body('gpt-4o')), replace);
+      });
+      it('504 upstream timeout', async () => {
+        mock.queue('chat', { delayMs: 400 });
+        expectGolden(`ai/${d.name}-504-upstream-timeout`, await post(d.auth(KEY), d.body('gpt-4o')), replace);
+      });
+      it('400 rejected by the provider (passed through)', async () => {
+        mock.queue('chat', { status: 400, fixture: 'openai-chat/error-400-unsupported-parameter.response.json' });
+        expectGolden(`ai/${d.name}-400-upstream-rejected`, await post(d.auth(KEY), d.body('gpt-4o')), replace);
+      });
+      it('429 rate limited (rate-limit), with Retry-After', async () => {
+        const limited = d.auth(LIMITED);
+        let r = await post(limited, d.body('claude-x'));
+        for (let i = 0; i < 3 && r.status !== 429; i++) r = await post(limited, d.body('claude-x'));
+        expectGolden(`ai/${d.name}-429-rate-limited`, r, replace);
+      });
+    });
+  }
+});
