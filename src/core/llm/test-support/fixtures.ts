@@ -2,8 +2,17 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Root of the shared LLM captures (`../shared/fixtures/llm` beside the repository), or SLUICE_LLM_FIXTURES. */
-export const FIXTURES_DIR = process.env.SLUICE_LLM_FIXTURES ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../../../../shared/fixtures/llm');
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+
+/**
+ * Root of the LLM captures: `test/fixtures/llm`, a verbatim copy of the shared captures
+ * (`../shared/fixtures/llm` beside the repository, with their README and sources) kept in the
+ * repository so a clean clone tests alone; SLUICE_LLM_FIXTURES overrides it.
+ */
+export const FIXTURES_DIR = process.env.SLUICE_LLM_FIXTURES ?? join(REPO, 'test', 'fixtures', 'llm');
+
+/** The shared original the copy comes from, when it is beside the repository. */
+export const SHARED_FIXTURES_DIR = resolve(REPO, '..', 'shared', 'fixtures', 'llm');
 
 export function fixtureBytes(rel: string): Uint8Array {
   return new Uint8Array(readFileSync(join(FIXTURES_DIR, rel)));
