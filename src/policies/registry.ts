@@ -5,6 +5,7 @@ import { basicAuth } from './basic-auth/index.js';
 import { concurrencyLimit } from './concurrency-limit/index.js';
 import { cors } from './cors/index.js';
 import { ipRestriction } from './ip-restriction/index.js';
+import { hmacAuth } from './hmac-auth/index.js';
 import { jwt } from './jwt/index.js';
 import { keyAuth } from './key-auth/index.js';
 import { modelAccess } from './model-access/index.js';
@@ -20,4 +21,4 @@ import { uaRestriction } from './ua-restriction/index.js';
  * Every policy kind, one folder each. A test checks that each folder under src/policies is listed
  * here, so adding a policy is: its folder, plus one line below.
  */
-export const POLICIES: readonly PolicyDefinition[] = [ipRestriction, requestSize, uaRestriction, acl, scopes, rateLimit, quota, concurrencyLimit, subscription, apiLifecycle, keyAuth, requestValidation, basicAuth, modelAccess, jwt, cors] as readonly PolicyDefinition[];
+export const POLICIES: readonly PolicyDefinition[] = [ipRestriction, requestSize, uaRestriction, acl, scopes, rateLimit, quota, concurrencyLimit, subscription, apiLifecycle, keyAuth, requestValidation, basicAuth, modelAccess, jwt, cors, hmacAuth] as readonly PolicyDefinition[];
