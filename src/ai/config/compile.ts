@@ -124,7 +124,7 @@ function compileProvider(p: ProviderConfig, i: number, deps: AiCompileDeps, mast
     fail(`${path}.${p.type ? 'type' : 'id'}`, `unknown provider type ${JSON.stringify(type)}${hint ? ` (did you mean "${hint}"?)` : ''}; set "type" to one of the adapters listed in docs/ai.md`);
   }
   const a = adapter!;
-  const rawBase = p.base_url ?? a.defaultBaseUrl;
+  const rawBase = p.base_url ?? a.defaultBaseUrlFor?.({ region: p.region, project: p.project }) ?? a.defaultBaseUrl;
   if (!rawBase) fail(`${path}.base_url`, `is required for provider type ${type} (it has no default address)`);
   const { baseUrl, origin } = checkBaseUrl(rawBase!, `${path}.base_url`);
   const env = deps.env ?? process.env;

@@ -144,6 +144,11 @@ export interface ProviderAdapter {
   readonly displayName: string;
   /** Used when the catalog gives no base URL. Absent for self-hosted servers and per-tenant hosts. */
   readonly defaultBaseUrl?: string;
+  /**
+   * The default base URL when it depends on the provider's location (Vertex AI's regional hosts);
+   * wins over `defaultBaseUrl`. Called once per config version.
+   */
+  defaultBaseUrlFor?(settings: { readonly region?: string; readonly project?: string }): string | undefined;
   readonly auth: AuthScheme;
   /** `Target` fields that must be set besides `providerModel` and `baseUrl`. */
   readonly requires?: readonly (keyof Target)[];

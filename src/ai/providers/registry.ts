@@ -9,6 +9,7 @@ import { deepinfra } from './deepinfra/index.js';
 import { deepseek } from './deepseek/index.js';
 import { featherless } from './featherless/index.js';
 import { fireworks } from './fireworks/index.js';
+import { gemini } from './gemini/index.js';
 import { githubModels } from './github-models/index.js';
 import { groq } from './groq/index.js';
 import { huggingface } from './huggingface/index.js';
@@ -24,6 +25,7 @@ import { moonshot } from './moonshot/index.js';
 import { nebius } from './nebius/index.js';
 import { novita } from './novita/index.js';
 import { nvidiaNim } from './nvidia-nim/index.js';
+import { ollama } from './ollama/index.js';
 import { ollamaOpenai } from './ollama-openai/index.js';
 import { openai } from './openai/index.js';
 import { openaiCompatible } from './openai-compatible/index.js';
@@ -34,6 +36,7 @@ import { siliconflow } from './siliconflow/index.js';
 import { stepfun } from './stepfun/index.js';
 import { together } from './together/index.js';
 import { upstage } from './upstage/index.js';
+import { vertex } from './vertex/index.js';
 import { vllm } from './vllm/index.js';
 import { volcengine } from './volcengine/index.js';
 import { xai } from './xai/index.js';
@@ -49,6 +52,9 @@ export const PROVIDERS: readonly ProviderAdapter[] = [
   azureOpenai,
   anthropic,
   mistral,
+  gemini,
+  vertex,
+  ollama,
   openaiCompatible,
   groq,
   deepseek,
