@@ -73,9 +73,16 @@ function nameIndex(): Map<string, string> {
   return (byName = m);
 }
 
+/** Bedrock ARNs and cross-region inference profiles (`us.anthropic.…`) cost what their model costs, unless priced apart. */
+function bedrockBases(model: string): string[] {
+  const id = model.replace(/^arn:aws[\w-]*:bedrock:[^/]*\//, '');
+  return [id, id.replace(/^(?:us|eu|apac|us-gov|global|jp|au|ca)\./, '')];
+}
+
 function findBuiltIn(providerType: string, model: string): string | undefined {
   const p = CATALOG_PROVIDER[providerType] ?? providerType;
   for (const candidate of [`${p}/${model}`, `${p}/${model}-lte-128k`]) if (BUILT_IN[candidate]) return candidate;
+  if (p === 'bedrock') for (const base of bedrockBases(model)) if (BUILT_IN[`bedrock/${base}`]) return `bedrock/${base}`;
   const idx = nameIndex();
   return idx.get(model) ?? idx.get(`${model}-lte-128k`);
 }

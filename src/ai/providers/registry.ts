@@ -3,6 +3,7 @@ import { zeroOneAi } from './01-ai/index.js';
 import { anthropic } from './anthropic/index.js';
 import { azureOpenai } from './azure-openai/index.js';
 import { baichuan } from './baichuan/index.js';
+import { bedrock } from './bedrock/index.js';
 import { cerebras } from './cerebras/index.js';
 import { dashscope } from './dashscope/index.js';
 import { deepinfra } from './deepinfra/index.js';
@@ -55,6 +56,7 @@ export const PROVIDERS: readonly ProviderAdapter[] = [
   gemini,
   vertex,
   ollama,
+  bedrock,
   openaiCompatible,
   groq,
   deepseek,
