@@ -5,6 +5,7 @@ import { azureOpenai } from './azure-openai/index.js';
 import { baichuan } from './baichuan/index.js';
 import { bedrock } from './bedrock/index.js';
 import { cerebras } from './cerebras/index.js';
+import { cohere } from './cohere/index.js';
 import { dashscope } from './dashscope/index.js';
 import { deepinfra } from './deepinfra/index.js';
 import { deepseek } from './deepseek/index.js';
@@ -57,6 +58,7 @@ export const PROVIDERS: readonly ProviderAdapter[] = [
   vertex,
   ollama,
   bedrock,
+  cohere,
   openaiCompatible,
   groq,
   deepseek,
