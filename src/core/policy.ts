@@ -173,6 +173,20 @@ export interface CompileContext {
   readonly services: ServiceRegistry;
   /** Refuse the config: `relativePath` is appended to this policy's config path. */
   fail(relativePath: string, reason: string): never;
+  /**
+   * Compiles another registered policy kind as part of this one, for policies that compose others
+   * (e.g. `multi-auth` holding several authentication methods). `config` is validated against that
+   * kind's schema, with errors under `relativePath` of this policy's config, and gets its defaults.
+   * The part has its own id `<this id>/<name>` (its own persistent state) and is closed with this
+   * config version. Undefined when no policy kind has that name. Absent where composing is not offered.
+   */
+  compilePolicy?(name: string, config: unknown, relativePath: string): CompiledPart | undefined;
+}
+
+/** A policy compiled as part of another one (see `CompileContext.compilePolicy`). */
+export interface CompiledPart {
+  readonly definition: PolicyDefinition;
+  readonly instance: PolicyInstance;
 }
 
 /**

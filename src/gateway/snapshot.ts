@@ -1,3 +1,4 @@
+import { Value } from '@sinclair/typebox/value';
 import type { ConsumerIdentity } from '../core/context.js';
 import { buildChain, type Chain, type PolicyAttachment } from '../core/chain.js';
 import { CidrSet } from '../core/ip.js';
@@ -6,7 +7,7 @@ import type { ErrorDialect, ErrorDialects } from '../core/problem.js';
 import type { ReasonTable } from '../core/reasons.js';
 import type { ServiceHandler } from '../core/service-kind.js';
 import type { PolicyScope } from '../core/trace.js';
-import { ConfigError, joinPath, type FieldError } from '../config/field-errors.js';
+import { ConfigError, joinPath, schemaErrors, type FieldError } from '../config/field-errors.js';
 import type { ConfigRegistry } from '../config/registry.js';
 import type { ResolvedConfig, ResolvedPolicy } from '../config/resolve.js';
 import type { RouteConfig } from '../config/schema.js';
@@ -86,7 +87,7 @@ export function compileSnapshot(resolved: ResolvedConfig, version: number, deps:
   }
   const instances: PolicyInstance[] = [];
   const compilePolicy = (p: ResolvedPolicy): PolicyAttachment | undefined => {
-    const ctx = compileContext(p.id, p.scope, joinPath(p.path, 'config'), deps, credentialsByType, consumers);
+    const ctx = compileContext(p.id, p.scope, joinPath(p.path, 'config'), deps, credentialsByType, consumers, (i) => instances.push(i));
     try {
       // A disabled attachment only switches a broader one off: it never runs, so it needs no complete config.
       const instance = p.enabled ? p.definition.compile(p.config, ctx) : DISABLED;
@@ -190,6 +191,7 @@ function compileContext(
   deps: CompileDeps,
   credentials: ReadonlyMap<string, CredentialRecord[]>,
   consumers: ReadonlyMap<string, ConsumerIdentity>,
+  compiled?: (instance: PolicyInstance) => void,
 ): CompileContext {
   return {
     policyId,
@@ -208,5 +210,19 @@ function compileContext(
     fail(relativePath: string, reason: string): never {
       throw new ConfigFieldError(joinPath(path, relativePath), reason);
     },
+    // A policy composing others (multi-auth): validated and compiled like an attachment of its own.
+    compilePolicy: compiled
+      ? (name, raw, relativePath) => {
+          const definition = deps.registry.policies.get(name);
+          if (!definition) return undefined;
+          const at = joinPath(path, relativePath);
+          const errors = schemaErrors(definition.schema, raw ?? {}, at);
+          if (errors.length > 0) throw new ConfigError(errors);
+          const config: unknown = Value.Default(definition.schema, structuredClone(raw ?? {}));
+          const instance = definition.compile(config, compileContext(`${policyId}/${name}`, scope, at, deps, credentials, consumers, compiled));
+          compiled(instance);
+          return { definition, instance };
+        }
+      : undefined,
   };
 }

@@ -9,6 +9,7 @@ import { hmacAuth } from './hmac-auth/index.js';
 import { jwt } from './jwt/index.js';
 import { keyAuth } from './key-auth/index.js';
 import { modelAccess } from './model-access/index.js';
+import { multiAuth } from './multi-auth/index.js';
 import { oauth2Introspection } from './oauth2-introspection/index.js';
 import { quota } from './quota/index.js';
 import { rateLimit } from './rate-limit/index.js';
@@ -22,4 +23,4 @@ import { uaRestriction } from './ua-restriction/index.js';
  * Every policy kind, one folder each. A test checks that each folder under src/policies is listed
  * here, so adding a policy is: its folder, plus one line below.
  */
-export const POLICIES: readonly PolicyDefinition[] = [ipRestriction, requestSize, uaRestriction, acl, scopes, rateLimit, quota, concurrencyLimit, subscription, apiLifecycle, keyAuth, requestValidation, basicAuth, modelAccess, jwt, cors, hmacAuth, oauth2Introspection] as readonly PolicyDefinition[];
+export const POLICIES: readonly PolicyDefinition[] = [ipRestriction, requestSize, uaRestriction, acl, scopes, rateLimit, quota, concurrencyLimit, subscription, apiLifecycle, keyAuth, requestValidation, basicAuth, modelAccess, jwt, cors, hmacAuth, oauth2Introspection, multiAuth] as readonly PolicyDefinition[];

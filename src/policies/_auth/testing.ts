@@ -1,5 +1,6 @@
+import { Value } from '@sinclair/typebox/value';
 import type { ConsumerIdentity, RequestContext } from '../../core/context.js';
-import { ConfigFieldError, type CompileContext, type CredentialRecord, type Decision, type PolicyHttpClient } from '../../core/policy.js';
+import { ConfigFieldError, type CompileContext, type CredentialRecord, type Decision, type PolicyDefinition, type PolicyHttpClient } from '../../core/policy.js';
 import { DecisionTrace } from '../../core/trace.js';
 
 /** Test helpers for the auth policies' unit tests (the integration tests use a real gateway). */
@@ -12,6 +13,10 @@ export interface FakeCompileOptions {
   readonly persistent?: Map<string, unknown>;
   readonly policyId?: string;
   readonly services?: Record<string, unknown>;
+  /** Policy kinds `compilePolicy` may compile as parts (multi-auth); none when absent. */
+  readonly policies?: readonly PolicyDefinition[];
+  /** Config path of the policy's config (default `routes[0].policies[0].config`). */
+  readonly configPath?: string;
 }
 
 const noHttp: PolicyHttpClient = { request: () => Promise.reject(new Error('no HTTP in this test')) };
@@ -21,6 +26,7 @@ export function compileContext(o: FakeCompileOptions = {}): CompileContext {
   const consumers = new Map((o.consumers ?? []).map((c) => [c.id, c]));
   const persistent = o.persistent ?? new Map<string, unknown>();
   const policyId = o.policyId ?? 'route:r:test';
+  const configPath = o.configPath ?? 'routes[0].policies[0].config';
   const creds: CredentialRecord[] = (o.credentials ?? []).map(({ id, type, consumer, ...fields }) => {
     const c = consumers.get(consumer);
     if (!c) throw new Error(`test credential ${id}: no consumer ${consumer}`);
@@ -29,7 +35,7 @@ export function compileContext(o: FakeCompileOptions = {}): CompileContext {
   return {
     policyId,
     scope: 'route',
-    path: 'routes[0].policies[0].config',
+    path: configPath,
     persistent<T>(key: string, init: () => T): T {
       const k = `${policyId}\u0000${key}`;
       if (!persistent.has(k)) persistent.set(k, init());
@@ -42,7 +48,15 @@ export function compileContext(o: FakeCompileOptions = {}): CompileContext {
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- mirrors ServiceRegistry.get
     services: { get: <T>(name: string) => o.services?.[name] as T | undefined },
     fail(rel: string, reason: string): never {
-      throw new ConfigFieldError(rel ? `routes[0].policies[0].config.${rel}` : 'routes[0].policies[0].config', reason);
+      throw new ConfigFieldError(rel ? `${configPath}.${rel}` : configPath, reason);
+    },
+    compilePolicy(name, raw, rel) {
+      const definition = o.policies?.find((p) => p.name === name);
+      if (!definition) return undefined;
+      const first = Value.Errors(definition.schema, raw ?? {}).First();
+      if (first) throw new ConfigFieldError(`${configPath}.${rel}${first.path.replace(/\//g, '.')}`, first.message);
+      const config: unknown = Value.Default(definition.schema, structuredClone(raw ?? {}));
+      return { definition, instance: definition.compile(config, compileContext({ ...o, policyId: `${policyId}/${name}`, persistent, configPath: `${configPath}.${rel}` })) };
     },
   };
 }
