@@ -1,6 +1,6 @@
 import type { ConsumerIdentity, RequestContext } from '../../core/context.js';
 import { parseDuration } from '../../core/duration.js';
-import { definePolicy, deny, type Decision } from '../../core/policy.js';
+import { definePolicy, deny, type CompileContext, type Decision } from '../../core/policy.js';
 import { defineReasons } from '../../core/reasons.js';
 import { challenge } from '../_auth/challenge.js';
 import { authenticated, compileAuthBase, noCredential, SHARED_AUTH_REASONS, unavailable } from '../_auth/outcome.js';
@@ -33,6 +33,15 @@ function subjects(creds: readonly { id: string; consumer: ConsumerIdentity; fiel
   return map;
 }
 
+/** Opened once per config version; refuses the config (never showing the value) when it cannot be. */
+function clientSecret(ref: string, ctx: CompileContext): string {
+  try {
+    return openSecret(ref);
+  } catch (err) {
+    return ctx.fail('client_secret', err instanceof SecretRefError ? err.message : 'cannot be opened');
+  }
+}
+
 /** RFC 6749 §2.3.1: client id and secret are form-encoded before HTTP Basic. */
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
@@ -49,12 +58,7 @@ export const oauth2Introspection = definePolicy<OAuth2IntrospectionConfig>({
   reasons,
   credential: { type: 'oauth2-introspection', schema: OAuth2IntrospectionCredentialSchema },
   compile(config, ctx) {
-    let secret: string;
-    try {
-      secret = openSecret(config.client_secret);
-    } catch (err) {
-      ctx.fail('client_secret', err instanceof SecretRefError ? err.message : 'cannot be opened');
-    }
+    const secret = clientSecret(config.client_secret, ctx);
     const post = config.client_auth === 'post';
     const settings: IntrospectionSettings = {
       endpoint: config.endpoint,
