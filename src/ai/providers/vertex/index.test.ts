@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { costOf } from '../../accounting/cost.js';
+import { compileAiSection } from '../../config/compile.js';
+import type { AiSection } from '../../config/schema.js';
+import { AiRuntime } from '../../runtime.js';
+import { getProvider, providerIds } from '../registry.js';
 import { lookupModel } from '../../catalog/catalog.js';
 import { fixtureBytes, fixtureJson } from '../../../core/llm/test-support/fixtures.js';
 import { expectGoldenJson } from '../../../core/llm/test-support/golden.js';
@@ -131,5 +135,29 @@ describe('vertex adapter: embeddings and catalog', () => {
     }
     const f = lookupModel('v', 'vertex', 'gemini-2.5-flash');
     expect(costOf({ inputTokens: 1000, outputTokens: 100, totalTokens: 1100, reasoningTokens: 40 }, f)).toBeCloseTo(1000 * f.inputPerToken + 100 * f.outputPerToken, 12);
+  });
+});
+
+describe('vertex adapter: configuration', () => {
+  const compile = (provider: Partial<AiSection['providers'][number]>) =>
+    compileAiSection(
+      { providers: [{ id: 'gcp', type: 'vertex', keys: [{ id: 'k', secret: 'env:TOKEN' }], ...provider }], models: [{ name: 'flash', targets: [{ provider: 'gcp', model: 'gemini-2.5-flash' }] }] },
+      { adapter: getProvider, adapterIds: providerIds, runtime: new AiRuntime(), env: { TOKEN: 'ya29.t' } },
+    );
+
+  it('derives the regional base URL from region, and builds targets with project and location', () => {
+    const ai = compile({ region: 'us-central1', project: 'acme' });
+    const p = ai.providers.get('gcp')!;
+    expect(p.baseUrl).toBe('https://us-central1-aiplatform.googleapis.com/v1');
+    expect(p.origin).toBe('https://us-central1-aiplatform.googleapis.com');
+    const [t] = [...ai.models[0]!.deployments[0]!.targets.values()];
+    expect(vertex.chat.buildRequest({ request: { model: 'flash', messages: [{ role: 'user', content: 'x' }], stream: false }, target: t! }).url).toBe(
+      'https://us-central1-aiplatform.googleapis.com/v1/projects/acme/locations/us-central1/publishers/google/models/gemini-2.5-flash:generateContent',
+    );
+  });
+
+  it('refuses a provider without region or project, naming the field', () => {
+    expect(() => compile({ project: 'acme' })).toThrow(expect.objectContaining({ path: 'ai.providers[0].region', reason: 'is required by provider type vertex' }));
+    expect(() => compile({ region: 'us-central1' })).toThrow(expect.objectContaining({ path: 'ai.providers[0].project', reason: 'is required by provider type vertex' }));
   });
 });
