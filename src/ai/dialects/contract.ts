@@ -31,6 +31,8 @@ export interface StreamEncoderOptions {
   readonly created?: number;
   /** The client asked for usage in the stream (OpenAI `stream_options.include_usage`). */
   readonly includeUsage?: boolean;
+  /** Sluice's request id, carried by the error event of a failed stream. */
+  readonly requestId?: string;
 }
 
 /**
