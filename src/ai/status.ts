@@ -13,7 +13,10 @@ export interface AiStatus {
       readonly priority: number;
       readonly state: 'ok' | 'disabled' | 'cooling_down';
       readonly disabled?: { readonly at: string; readonly status: number; readonly reason: string };
+      /** Resting for every model (quota exhausted). */
       readonly cool_until?: string;
+      /** Resting for these upstream models (rate limited), until when. */
+      readonly cooling_models?: Readonly<Record<string, string>>;
       readonly requests: number;
       readonly rate_limited: number;
     }[];
@@ -41,14 +44,16 @@ export function aiStatus(ai: CompiledAi, runtime: AiRuntime): AiStatus {
       base_url: p.baseUrl,
       keys: p.keys.keys.filter((k) => k.id !== '-').map((k) => {
         const h = k.health;
-        const state = h.disabled ? ('disabled' as const) : h.coolUntil > t ? ('cooling_down' as const) : ('ok' as const);
+        const models = h.coolingModels(t);
+        const state = h.disabled ? ('disabled' as const) : h.coolUntil > t || models.length > 0 ? ('cooling_down' as const) : ('ok' as const);
         return {
           id: k.id,
           weight: k.weight,
           priority: k.priority,
           state,
           ...(h.disabled ? { disabled: { at: new Date(h.disabled.at).toISOString(), status: h.disabled.status, reason: h.disabled.message } } : {}),
-          ...(state === 'cooling_down' ? { cool_until: new Date(h.coolUntil).toISOString() } : {}),
+          ...(h.coolUntil > t ? { cool_until: new Date(h.coolUntil).toISOString() } : {}),
+          ...(models.length > 0 ? { cooling_models: Object.fromEntries(models.map(([m, until]) => [m, new Date(until).toISOString()])) } : {}),
           requests: h.requests,
           rate_limited: h.rateLimited,
         };

@@ -1,6 +1,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import type { RequestContext } from './context.js';
 import type { CompileContext } from './policy.js';
+import type { ProblemFieldError } from './problem.js';
 
 /** A streaming response the handler writes; backpressure via the promise of `write`. */
 export interface ResponseWriter {
@@ -30,9 +31,9 @@ export interface ServiceExchange {
   respond(status: number, headers: Record<string, string>): ResponseWriter;
   /**
    * Answer with a gateway error in the route's dialect (problem+json, OpenAI, Anthropic…).
-   * `code` must be in a reason table.
+   * `code` must be in a reason table; `errors` names the offending request fields.
    */
-  fail(code: string, detail: string, extra?: { headers?: Record<string, string>; status?: number }): ExchangeResult;
+  fail(code: string, detail: string, extra?: { headers?: Record<string, string>; status?: number; errors?: readonly ProblemFieldError[] }): ExchangeResult;
 }
 
 /** A compiled service of a non-HTTP kind. */

@@ -65,7 +65,7 @@ export function createServiceExchange(
       return new NodeResponseWriter(res);
     },
     fail(code, detail, extra): ExchangeResult {
-      const { status } = writeAnswer(res, ctx, reasons, configVersion, dialect, { code, detail, headers: extra?.headers, status: extra?.status, exec });
+      const { status } = writeAnswer(res, ctx, reasons, configVersion, dialect, { code, detail, headers: extra?.headers, status: extra?.status, errors: extra?.errors, exec });
       return { status, answeredBy: 'gateway', code };
     },
   };

@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixtureJson } from '../../src/core/llm/test-support/fixtures.js';
+import { fixtureJson, fixtureText } from '../../src/core/llm/test-support/fixtures.js';
+import { openAIStreamFacts, ssePayloads } from '../../src/ai/providers/test-support/oracle.js';
 import { startGateway, type TestGateway } from '../../src/test-support/gateway.js';
 import { consumer, traceOf } from '../../src/test-support/llm-mocks/helpers.js';
 import { startLlmMock, type LlmMock } from '../../src/test-support/llm-mocks/server.js';
@@ -63,14 +64,21 @@ describe('AI gateway: Anthropic SDK', () => {
   });
 
   it('Anthropic SDK → OpenAI provider, streaming: text and usage arrive as Anthropic events', async () => {
+    // The usage capture spent its 100 tokens reasoning (no text): its usage and stop reason arrive.
+    const usage = await client.messages.stream({ model: 'gpt-4o', max_tokens: 256, messages: [{ role: 'user', content: 'hi' }] }).finalMessage();
+    expect(usage.content).toEqual([]);
+    expect(usage.usage).toMatchObject({ input_tokens: 12, output_tokens: 100, cache_read_input_tokens: 0 });
+    expect(usage.stop_reason).toBe('max_tokens');
+    // A capture with text: the deltas arrive as text events of one text block.
+    oa.queue('chat', { fixture: 'openai-chat/chat-stream.response.sse' });
     const stream = client.messages.stream({ model: 'gpt-4o', max_tokens: 256, messages: [{ role: 'user', content: 'hi' }] });
     let text = '';
     stream.on('text', (t) => (text += t));
     const final = await stream.finalMessage();
-    expect(text.length).toBeGreaterThan(0);
+    expect(text).toBe(openAIStreamFacts(ssePayloads(fixtureText('openai-chat/chat-stream.response.sse'))).content);
+    expect(final.content).toHaveLength(1);
     expect(final.content[0]).toMatchObject({ type: 'text', text });
-    expect(final.usage.output_tokens).toBe(100);
-    expect(final.stop_reason).toBe('max_tokens');
+    expect(final.stop_reason).toBe('end_turn');
   });
 
   it('tools: an OpenAI tool call comes back as a tool_use block', async () => {
@@ -113,7 +121,8 @@ describe('AI gateway: Anthropic SDK', () => {
   });
 
   it('denials are the SDK\'s typed errors: errorCode is the Sluice reason code, requestID the request id', async () => {
-    const nokey = new Anthropic({ apiKey: null, authToken: null, baseURL: gw.url, maxRetries: 0, defaultHeaders: { 'x-api-key': null } });
+    // SDK v1 sends no credential only when the Authorization header is explicitly omitted too.
+    const nokey = new Anthropic({ apiKey: null, authToken: null, baseURL: gw.url, maxRetries: 0, defaultHeaders: { 'x-api-key': null, authorization: null } });
     const e1 = await nokey.messages.create({ model: 'gpt-4o', max_tokens: 8, messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
     expect(e1).toBeInstanceOf(Anthropic.AuthenticationError);
     const a1 = e1 as InstanceType<typeof Anthropic.AuthenticationError>;

@@ -51,6 +51,8 @@ describe('AI gateway: routing and reliability', () => {
             routing: { retries: { attempts: 0 }, timeouts: { first_token: '150ms' } },
           },
           { name: 'deadline', targets: [{ provider: 'primary', model: 'deadline-upstream' }], routing: { retries: { attempts: 3, backoff: 1, max_backoff: 2 }, timeouts: { overall: '200ms' } } },
+          // Its own upstream model: primary/gpt-4o rests for a second after the first test's 429.
+          { name: 'abortable', targets: [{ provider: 'primary', model: 'abort-upstream' }] },
         ],
       },
       services: [{ id: 'llm', kind: 'ai' }],
@@ -154,7 +156,7 @@ describe('AI gateway: routing and reliability', () => {
     primary.queue('chat', { fixture: 'openai-chat/chat-stream-include-usage.response.sse', chunkDelayMs: 200 });
     const ac = new AbortController();
     const abortedBefore = primary.aborted();
-    const { data: stream, response } = await client.chat.completions.create({ model: 'resilient', messages: [{ role: 'user', content: 'hi' }], stream: true }, { signal: ac.signal }).withResponse();
+    const { data: stream, response } = await client.chat.completions.create({ model: 'abortable', messages: [{ role: 'user', content: 'hi' }], stream: true }, { signal: ac.signal }).withResponse();
     const it = stream[Symbol.asyncIterator]();
     await it.next();
     ac.abort();

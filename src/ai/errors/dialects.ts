@@ -1,4 +1,5 @@
 import type { ErrorDialect, Problem } from '../../core/problem.js';
+import { pointerToParam } from '../dialects/shared/fields.js';
 
 /**
  * Gateway answers on AI routes in the error shape of the inbound API, so the official SDKs raise
@@ -38,6 +39,12 @@ function anthropicType(status: number): string {
   }
 }
 
+/** The offending body field of a refused request, OpenAI style (`messages[0].content`), else null. */
+function paramOf(p: Problem): string | null {
+  const e = p.errors?.find((x) => x.in === 'body');
+  return e && e.pointer !== '' ? pointerToParam(e.pointer) : null;
+}
+
 /** `{"error":{"message","type","param","code"}}`; `code` is the Sluice reason code. */
 export const openaiErrors: ErrorDialect = (p: Problem) => ({
   contentType: 'application/json',
@@ -45,7 +52,7 @@ export const openaiErrors: ErrorDialect = (p: Problem) => ({
     error: {
       message: p.detail,
       type: openaiType(p.status),
-      param: null,
+      param: paramOf(p),
       code: p.code,
       request_id: p.request_id,
       ...(p.policy ? { policy: p.policy } : {}),

@@ -84,7 +84,10 @@ describe('router', () => {
       expect(r.attempts).toBe(1);
     }
     const k1 = ai.providers.get('p1')!.keys.keys[0]!;
-    expect(k1.health.coolUntil).toBeGreaterThan(Date.now() + 19_000);
+    expect(k1.health.coolUntilFor('m1')).toBeGreaterThan(Date.now() + 19_000);
+    // A rate limit is per model: the key still serves the provider's other models.
+    expect(k1.health.coolUntil).toBe(0);
+    expect(k1.health.usable(Date.now(), 'm2')).toBe(true);
     const again = await route(ai.byName.get('a')!, { ...ctl, trace: new DecisionTrace() }, async (a) => okv(a));
     expect(!again.ok && again.code).toBe('ai.no_target');
     expect(!again.ok && again.retryAfterMs).toBeGreaterThan(19_000);

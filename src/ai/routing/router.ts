@@ -35,6 +35,8 @@ export type RouteResult<T> =
       readonly attempts: number;
       readonly clientClosed?: boolean;
       readonly last?: Attempt;
+      /** The request parameter at fault (rejected or inexpressible requests). */
+      readonly param?: string;
     };
 
 export interface RequestControl {
@@ -128,10 +130,10 @@ function deadline(attempts: number, model: CompiledModel, last: Attempt | undefi
 function failed(v: Verdict, attempts: number, attempt: Attempt, model: CompiledModel): RouteResult<never> {
   const tries = `${attempts} attempt${attempts === 1 ? '' : 's'}`;
   const detail = v.code === 'ai.upstream_rejected' || v.code === 'ai.unsupported' ? `${attempt.deployment.provider.id}: ${v.detail}` : `Upstream failure for model ${model.name} after ${tries}: ${v.detail}.`;
-  return { ok: false, code: v.code, status: v.status, detail, retryAfterMs: v.retryAfterMs, attempts, last: attempt };
+  return { ok: false, code: v.code, status: v.status, detail, retryAfterMs: v.retryAfterMs, attempts, last: attempt, ...(v.param ? { param: v.param } : {}) };
 }
 
-const usableKey = (d: Deployment, now: number, excluded: ReadonlySet<ProviderKey<KeyMaterial>>) => d.provider.keys.pick(now, excluded, () => 0) !== undefined;
+const usableKey = (d: Deployment, now: number, excluded: ReadonlySet<ProviderKey<KeyMaterial>>) => d.provider.keys.pick(now, excluded, () => 0, d.providerModel) !== undefined;
 
 function choose(group: CompiledModel, tried: ReadonlySet<Deployment>, excluded: ReadonlySet<ProviderKey<KeyMaterial>>, wall: number, ctl: RequestControl, skippedOpen: Set<Deployment>): Pick | undefined {
   const ok = (d: Deployment): boolean => {
@@ -150,7 +152,7 @@ function choose(group: CompiledModel, tried: ReadonlySet<Deployment>, excluded: 
       ? ok(deps[0]!) ? deps[0] : undefined
       : (pickWeighted(deps, (x) => !tried.has(x) && ok(x), ctl.random) ?? pickWeighted(deps, ok, ctl.random));
   if (!d || !d.breaker.tryAcquire(wall)) return undefined;
-  const key = d.provider.keys.pick(wall, excluded, ctl.random);
+  const key = d.provider.keys.pick(wall, excluded, ctl.random, d.providerModel);
   if (!key) {
     d.breaker.release();
     return undefined;
@@ -162,7 +164,10 @@ function whenUsable(group: CompiledModel, excluded: ReadonlySet<ProviderKey<KeyM
   let t: number | undefined;
   for (const d of group.deployments) {
     if (d.breaker.retryAt > 0) t = earliest(t, d.breaker.retryAt);
-    for (const k of d.provider.keys.keys) if (!k.health.disabled && !excluded.has(k) && k.health.coolUntil > 0) t = earliest(t, k.health.coolUntil);
+    for (const k of d.provider.keys.keys) {
+      const until = k.health.coolUntilFor(d.providerModel);
+      if (!k.health.disabled && !excluded.has(k) && until > 0) t = earliest(t, until);
+    }
   }
   return t;
 }
@@ -180,7 +185,8 @@ function apply(v: Verdict, a: Attempt, ctl: RequestControl, wall: number, exclud
     }
   } else d.breaker.release();
   if (!v.key) return;
-  excluded.add(k);
+  // A rate limit rests the key for this model only: its health says so; the key stays open to other models.
+  if (!(v.key === 'cooldown' && v.cooldownScope === 'model')) excluded.add(k);
   if (v.key === 'disable' && k.id !== '-') {
     k.health.disabled = { at: wall, status: 401, message: v.detail };
     const detail = `key ${k.id} of provider ${d.provider.id} disabled: ${v.detail}`;
@@ -188,11 +194,13 @@ function apply(v: Verdict, a: Attempt, ctl: RequestControl, wall: number, exclud
     ctl.trace.add({ step: 'upstream', phase: 'upstream', outcome: 'skip', code: 'ai.key_disabled', detail, data: { provider: d.provider.id, key: k.id }, ms: 0 });
   } else if (v.key === 'cooldown') {
     const ms = v.cooldownMs ?? a.model.routing.keyCooldownMs;
-    k.health.coolUntil = Math.max(k.health.coolUntil, wall + ms);
+    const perModel = v.cooldownScope === 'model';
+    if (perModel) k.health.coolModel(d.providerModel, wall + ms, wall);
+    else k.health.coolUntil = Math.max(k.health.coolUntil, wall + ms);
     k.health.rateLimited++;
-    const detail = `key ${k.id} of provider ${d.provider.id} cooling down for ${ms} ms`;
-    ctl.runtime.event({ kind: 'key_cooldown', provider: d.provider.id, key: k.id, detail, requestId: ctl.requestId });
-    ctl.trace.add({ step: 'upstream', phase: 'upstream', outcome: 'skip', code: 'ai.key_cooldown', detail, data: { provider: d.provider.id, key: k.id, cooldown_ms: ms }, ms: 0 });
+    const detail = `key ${k.id} of provider ${d.provider.id} cooling down for ${ms} ms${perModel ? ` for model ${d.providerModel}` : ' for every model'}`;
+    ctl.runtime.event({ kind: 'key_cooldown', provider: d.provider.id, key: k.id, ...(perModel ? { model: d.providerModel } : {}), detail, requestId: ctl.requestId });
+    ctl.trace.add({ step: 'upstream', phase: 'upstream', outcome: 'skip', code: 'ai.key_cooldown', detail, data: { provider: d.provider.id, key: k.id, cooldown_ms: ms, ...(perModel ? { model: d.providerModel } : {}) }, ms: 0 });
   }
 }
 

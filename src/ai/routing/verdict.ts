@@ -15,6 +15,8 @@ export interface Verdict {
   readonly breaker: 'fail' | 'release';
   readonly key?: 'disable' | 'cooldown' | 'exclude';
   readonly cooldownMs?: number;
+  /** A cooldown rests the key for the attempt's upstream model only (rate limits), or for every model (quota). */
+  readonly cooldownScope?: 'model' | 'key';
   /** Try another attempt (retry, another key or target, a fallback model). */
   readonly moveOn: boolean;
   /** Wait (full jitter) before the next attempt in the same model. */
@@ -27,6 +29,8 @@ export interface Verdict {
   readonly retryAfterMs?: number;
   /** Client-safe fact (provider messages, which may name accounts, go to the trace only — except for rejected requests). */
   readonly detail: string;
+  /** Rejected or inexpressible requests: the parameter at fault, as the adapter or provider named it. */
+  readonly param?: string;
 }
 
 const TRANSPORT_DETAIL: Partial<Record<string, string>> = {
@@ -38,7 +42,7 @@ const TRANSPORT_DETAIL: Partial<Record<string, string>> = {
 /** Decides from the failure alone (kind, status, retry-after), as LiteLLM's router does. */
 export function judge(f: AttemptFailure, r: RoutingSettings): Verdict {
   if (f.kind === 'unsupported') {
-    return { breaker: 'release', moveOn: true, backoff: false, code: 'ai.unsupported', status: 400, detail: f.error.message };
+    return { breaker: 'release', moveOn: true, backoff: false, code: 'ai.unsupported', status: 400, detail: f.error.message, ...(f.error.param ? { param: f.error.param } : {}) };
   }
   if (f.kind === 'transport') {
     const e = f.error;
@@ -64,10 +68,10 @@ export function judge(f: AttemptFailure, r: RoutingSettings): Verdict {
     case 'permission':
       return { breaker: 'release', key: 'exclude', moveOn: true, backoff: false, code: 'ai.upstream_auth_failed', detail: `the provider denied the key access (${e.status})` };
     case 'rate_limit':
-      return { breaker: 'release', key: 'cooldown', cooldownMs: e.retryAfterMs ?? r.keyCooldownMs, moveOn: listed, backoff: false, code: 'ai.upstream_rate_limited', status: 429, retryAfterMs: e.retryAfterMs ?? r.keyCooldownMs, detail: `the provider is rate limiting (${e.status})` };
+      return { breaker: 'release', key: 'cooldown', cooldownMs: e.retryAfterMs ?? r.keyCooldownMs, cooldownScope: 'model', moveOn: listed, backoff: false, code: 'ai.upstream_rate_limited', status: 429, retryAfterMs: e.retryAfterMs ?? r.keyCooldownMs, detail: `the provider is rate limiting (${e.status})` };
     case 'quota': {
       const ms = Math.max(e.retryAfterMs ?? 0, 10 * r.keyCooldownMs);
-      return { breaker: 'release', key: 'cooldown', cooldownMs: ms, moveOn: true, backoff: false, code: 'ai.upstream_rate_limited', status: 429, retryAfterMs: ms, detail: `the provider quota is exhausted (${e.status})` };
+      return { breaker: 'release', key: 'cooldown', cooldownMs: ms, cooldownScope: 'key', moveOn: true, backoff: false, code: 'ai.upstream_rate_limited', status: 429, retryAfterMs: ms, detail: `the provider quota is exhausted (${e.status})` };
     }
     case 'timeout':
       return { breaker: 'fail', moveOn: listed || r.fallbackOnTimeout, backoff: false, code: 'ai.upstream_timeout', detail: `the provider timed out (${e.status})` };
@@ -76,6 +80,6 @@ export function judge(f: AttemptFailure, r: RoutingSettings): Verdict {
     case 'bad_response':
       return { breaker: 'fail', moveOn: e.kind === 'bad_response' ? r.fallbackOnConnectError : listed, backoff: true, code: 'ai.upstream_failed', detail: `the provider failed (${e.status})` };
     default:
-      return { breaker: 'release', moveOn: listed, backoff: false, code: 'ai.upstream_rejected', status: e.status >= 400 && e.status < 500 ? e.status : 400, detail: e.message || `the provider rejected the request (${e.status})` };
+      return { breaker: 'release', moveOn: listed, backoff: false, code: 'ai.upstream_rejected', status: e.status >= 400 && e.status < 500 ? e.status : 400, detail: e.message || `the provider rejected the request (${e.status})`, ...(e.param ? { param: e.param } : {}) };
   }
 }

@@ -60,14 +60,17 @@ async function streamChat(
 ): Promise<ExchangeResult> {
   const out = new OutputText();
   const w = ex.respond(200, headers);
-  const encoder = dialect.createStreamEncoder({ includeUsage: req.streamUsage === true });
+  const encoder = dialect.createStreamEncoder({ includeUsage: req.streamUsage === true, requestId: ex.ctx.id });
+  // A complete stream without provider usage still ends with usage for the client (a local count).
+  let estimated: Awaited<ReturnType<typeof finalUsage>> | undefined;
+  const estimate = sc.estimateUsage ? async () => (estimated = await finalUsage(sc, req, undefined, false, out)).usage : undefined;
   let outcome;
   try {
-    outcome = await relay(s, a.scope, encoder, w, out);
+    outcome = await relay(s, a.scope, encoder, w, out, estimate);
   } finally {
     a.scope.dispose();
   }
-  const { usage, source } = await finalUsage(sc, req, outcome.usage, outcome.complete, out);
+  const { usage, source } = estimated ?? (await finalUsage(sc, req, outcome.usage, outcome.complete, out));
   ex.ctx.annotate('ai', {
     ...base,
     ...usageFields(usage, a.deployment.facts, source),

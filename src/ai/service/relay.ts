@@ -35,52 +35,75 @@ function transportToProvider(e: TransportError): ProviderError {
 }
 
 /**
+ * What a stream produced so far, step by step: canonical chunks through the dialect's encoder, the
+ * latest usage snapshot (kept whether or not the client asked for it), the finish reason, the
+ * upstream error. Shared by the relay and the dialect golden tests, so both encode alike.
+ */
+export class StreamProgress {
+  usage: Usage | undefined;
+  finishReason: FinishReason | undefined;
+  chunks = 0;
+  error: ProviderError | undefined;
+  /** The terminal event was seen. */
+  complete = false;
+
+  constructor(
+    private readonly encoder: StreamEncoder,
+    private readonly out: OutputText,
+  ) {}
+
+  /** The client's SSE text for one translator step. */
+  encode(step: StreamStep): string {
+    if (step.usage) this.usage = step.usage;
+    let text = '';
+    for (const c of step.chunks) {
+      this.chunks++;
+      if (c.finishReason) this.finishReason = c.finishReason;
+      const d = c.delta;
+      this.out.add(d.content);
+      this.out.add(d.reasoning);
+      this.out.add(d.refusal);
+      if (d.toolCalls) for (const t of d.toolCalls) this.out.add(t.argumentsDelta);
+      text += this.encoder.encode(c, this.usage);
+    }
+    if (step.error) this.error = step.error;
+    if (step.done && !step.error) this.complete = true;
+    return text;
+  }
+
+  /** Closing frames: the error event of a failed stream, else the dialect's final frames with `usage`. */
+  close(usage: Usage | undefined = this.usage): string {
+    return this.error ? this.encoder.error(this.error) : this.encoder.finish(usage, this.finishReason);
+  }
+}
+
+/**
  * Relays a committed upstream stream to the client: canonical chunks through the dialect's encoder,
  * one write per upstream read (awaited: the client's pace pauses the upstream socket). Usage is
  * tracked from every step whether or not the client asked for it. An upstream failure after the 200
- * becomes the dialect's error event, then the stream closes.
+ * becomes the dialect's error event, then the stream closes. When a complete stream carried no usage,
+ * `estimate` (local token counts) supplies the final usage frame.
  */
-export async function relay(s: ChatStream, scope: AttemptScope, encoder: StreamEncoder, w: ResponseWriter, out: OutputText): Promise<RelayOutcome> {
-  let usage: Usage | undefined;
-  let finishReason: FinishReason | undefined;
-  let chunks = 0;
-  let error: ProviderError | undefined;
-  let complete = false;
-  const encode = (step: StreamStep): string => {
-    if (step.usage) usage = step.usage;
-    let text = '';
-    for (const c of step.chunks) {
-      chunks++;
-      if (c.finishReason) finishReason = c.finishReason;
-      const d = c.delta;
-      out.add(d.content);
-      out.add(d.reasoning);
-      out.add(d.refusal);
-      if (d.toolCalls) for (const t of d.toolCalls) out.add(t.argumentsDelta);
-      text += encoder.encode(c, usage);
-    }
-    if (step.error) error = step.error;
-    if (step.done && !step.error) complete = true;
-    return text;
-  };
+export async function relay(s: ChatStream, scope: AttemptScope, encoder: StreamEncoder, w: ResponseWriter, out: OutputText, estimate?: () => Promise<Usage | undefined>): Promise<RelayOutcome> {
+  const p = new StreamProgress(encoder, out);
   let first = '';
-  for (const step of s.steps) first += encode(step);
+  for (const step of s.steps) first += p.encode(step);
   if (first) await w.write(first);
   let ended = s.ended;
-  while (!ended && !error && !complete && !w.closed) {
+  while (!ended && !p.error && !p.complete && !w.closed) {
     let chunk: Buffer | null;
     try {
       chunk = await s.upstream.next();
     } catch (err) {
       const t = scope.reason ?? classifyTransport(err);
       if (t.failure === 'client_closed') break;
-      const tail = encode(s.translator.end());
+      const tail = p.encode(s.translator.end());
       if (tail) await w.write(tail);
-      error ??= transportToProvider(t);
+      p.error ??= transportToProvider(t);
       break;
     }
     const step = chunk === null ? s.translator.end() : s.translator.push(chunk);
-    const text = encode(step);
+    const text = p.encode(step);
     if (text) await w.write(text);
     if (chunk === null) ended = true;
   }
@@ -88,14 +111,15 @@ export async function relay(s: ChatStream, scope: AttemptScope, encoder: StreamE
   if (clientClosed) {
     s.upstream.abort(new TransportError('client_closed', 'the client closed the connection'));
     w.end();
-  } else if (error) {
+  } else if (p.error) {
     s.upstream.abort(new TransportError('reset', 'stream failed'));
-    w.end(encoder.error(error));
+    w.end(p.close());
   } else {
     if (!ended) await drain(s);
-    w.end(encoder.finish(usage, finishReason));
+    const shown = p.usage ?? (estimate ? await estimate() : undefined);
+    w.end(p.close(shown));
   }
-  return { usage, finishReason, complete: complete && !clientClosed, error: clientClosed ? undefined : error, clientClosed, chunks };
+  return { usage: p.usage, finishReason: p.finishReason, complete: p.complete && !clientClosed, error: clientClosed ? undefined : p.error, clientClosed, chunks: p.chunks };
 }
 
 /** Reads what is left after the terminal event, so the connection goes back to the pool. */

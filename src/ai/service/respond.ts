@@ -1,5 +1,6 @@
 import type { ExchangeResult, ServiceExchange } from '../../core/service-kind.js';
 import type { DialectError } from '../dialects/contract.js';
+import { fieldErrors, paramToPointer } from '../dialects/shared/fields.js';
 import type { Attempt, RouteResult } from '../routing/router.js';
 import type { ServiceContext } from './context.js';
 
@@ -21,12 +22,13 @@ export function failRoute(ex: ServiceExchange, r: Extract<RouteResult<unknown>, 
   const headers: Record<string, string> = { 'x-sluice-attempts': String(r.attempts) };
   if (r.last) headers['x-sluice-provider'] = r.last.deployment.provider.id;
   if (r.retryAfterMs !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(r.retryAfterMs / 1000)));
-  return ex.fail(r.code, r.detail, { status: r.status, headers });
+  const errors = r.param ? [{ in: 'body', pointer: paramToPointer(r.param), message: r.detail }] : undefined;
+  return ex.fail(r.code, r.detail, { status: r.status, headers, errors });
 }
 
 export function failDialect(ex: ServiceExchange, e: DialectError): ExchangeResult {
   const detail = e.param && !e.message.includes(e.param) ? `${e.message} (param: ${e.param})` : e.message;
-  return ex.fail('ai.invalid_request', detail, e.status !== 400 ? { status: e.status } : undefined);
+  return ex.fail('ai.invalid_request', detail, { ...(e.status !== 400 ? { status: e.status } : {}), errors: fieldErrors(e) });
 }
 
 /** 404 for a name this caller cannot use here; suggests close names the caller may use. */

@@ -40,7 +40,8 @@ export const anthropic: ProviderAdapter = {
     buildRequest(ex: ChatExchange): UpstreamCall {
       return {
         method: 'POST',
-        url: joinUrl(ex.target.baseUrl, '/messages'),
+        // A bare origin (`https://api.anthropic.com`, as ANTHROPIC_BASE_URL is written) means its /v1 API.
+        url: joinUrl(ex.target.baseUrl, /^https?:\/\/[^/]+\/?$/.test(ex.target.baseUrl) ? '/v1/messages' : '/messages'),
         headers: headers(ex.target, ex.request.stream),
         body: JSON.stringify(toAnthropicBody(ex.request, ex.target.providerModel)),
         stream: ex.request.stream,
