@@ -50,7 +50,6 @@ export function bedrockCall(target: Target, ctx: CallContext | undefined, path: 
     const signed = signV4({ method: 'POST', url, headers: { ...headers, ...pick(unsigned, 'content-type') }, body, credentials: creds, region, service: 'bedrock', nowMs: nowMs(ctx) });
     Object.assign(headers, unsigned, signed.headers);
   } else {
-    signingRegion(target);
     Object.assign(headers, unsigned);
     if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
   }

@@ -193,6 +193,31 @@ function additionalFields(req: ChatRequest, vendor: string | undefined, budget: 
   return f;
 }
 
+/** `toolConfig`: tool specs (with cache points) and the choice. Converse has no "none": the tools are
+ * left out then, unless the history holds tool blocks (Bedrock requires the config with them). */
+function toolConfig(req: ChatRequest, msgs: readonly ConverseMessage[]): ConverseRequest['toolConfig'] {
+  const tools = req.tools ?? [];
+  const named = typeof req.toolChoice === 'object' ? req.toolChoice.name : undefined;
+  if (tools.length === 0 || (req.toolChoice === 'none' && !hasToolBlocks(msgs))) {
+    if (named !== undefined || req.toolChoice === 'required') unsupported('tool_choice', 'tool_choice needs tools');
+    return undefined;
+  }
+  if (named !== undefined && !tools.some((t) => t.name === named)) unsupported('tool_choice', `tool_choice names "${named}", which is not among the tools`);
+  const specs: (ToolSpec | CachePoint)[] = [];
+  for (const t of tools) {
+    specs.push({
+      toolSpec: {
+        name: t.name,
+        ...(t.description !== undefined ? { description: t.description } : {}),
+        inputSchema: { json: t.parameters ? { ...t.parameters } : { type: 'object', properties: {} } },
+      },
+    });
+    if (t.cache) specs.push(CACHE_POINT);
+  }
+  const choice = toolChoice(req.toolChoice);
+  return choice ? { tools: specs, toolChoice: choice } : { tools: specs };
+}
+
 /** Canonical request → Converse / ConverseStream body (the model id travels in the path). */
 export function toConverseBody(req: ChatRequest, modelId: string): ConverseRequest {
   if (req.n !== undefined && req.n > 1) unsupported('n', 'Bedrock Converse returns one choice per request (n must be 1)');
@@ -212,28 +237,8 @@ export function toConverseBody(req: ChatRequest, modelId: string): ConverseReque
   if (req.stop && req.stop.length > 0) inference.stopSequences = [...req.stop];
   if (Object.keys(inference).length > 0) body.inferenceConfig = inference;
 
-  const tools = req.tools ?? [];
-  // Converse has no "none": tools are left out, unless the history holds tool blocks (then Bedrock requires them).
-  if (tools.length > 0 && (req.toolChoice !== 'none' || hasToolBlocks(body.messages))) {
-    const specs: (ToolSpec | CachePoint)[] = [];
-    for (const t of tools) {
-      specs.push({
-        toolSpec: {
-          name: t.name,
-          ...(t.description !== undefined ? { description: t.description } : {}),
-          inputSchema: { json: t.parameters ? { ...t.parameters } : { type: 'object', properties: {} } },
-        },
-      });
-      if (t.cache) specs.push(CACHE_POINT);
-    }
-    const choice = toolChoice(req.toolChoice);
-    if (typeof req.toolChoice === 'object' && !tools.some((t) => t.name === (req.toolChoice as { name: string }).name)) {
-      unsupported('tool_choice', `tool_choice names "${req.toolChoice.name}", which is not among the tools`);
-    }
-    body.toolConfig = choice ? { tools: specs, toolChoice: choice } : { tools: specs };
-  } else if (typeof req.toolChoice === 'object' || req.toolChoice === 'required') {
-    unsupported('tool_choice', 'tool_choice needs tools');
-  }
+  const tc = toolConfig(req, body.messages);
+  if (tc) body.toolConfig = tc;
 
   const extra = additionalFields(req, vendor, budget);
   if (Object.keys(extra).length > 0) body.additionalModelRequestFields = extra;
