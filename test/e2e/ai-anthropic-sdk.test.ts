@@ -1,10 +1,10 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureJson, fixtureText } from '../../src/core/llm/test-support/fixtures.js';
-import { openAIStreamFacts, ssePayloads } from '../../src/ai/providers/test-support/oracle.js';
+import { anthropicStreamFacts, openAIStreamFacts, ssePayloads } from '../../src/ai/providers/test-support/oracle.js';
 import { startGateway, type TestGateway } from '../../src/test-support/gateway.js';
 import { consumer, traceOf } from '../../src/test-support/llm-mocks/helpers.js';
-import { startLlmMock, type LlmMock } from '../../src/test-support/llm-mocks/server.js';
+import { sseFrames, startLlmMock, type LlmMock } from '../../src/test-support/llm-mocks/server.js';
 
 /**
  * The official `@anthropic-ai/sdk` against Sluice: Anthropic-SDK users reach OpenAI models (translated)
@@ -109,6 +109,53 @@ describe('AI gateway: Anthropic SDK', () => {
     expect(an.seen.at(-1)!.body['model']).toBe('claude-sonnet-4-5');
     const t = await traceOf(gw.admin, response.headers.get('x-request-id'));
     expect(t.annotations?.ai).toMatchObject({ api: 'messages', provider: 'anthropic', tokens: { input: 20, output: 10, cached: 0 } });
+  });
+
+  it('Anthropic → Anthropic streaming, with the upstream bytes split anywhere: the capture\'s tool calls and text', async () => {
+    const file = 'anthropic/messages-stream-tool-roundtrip.1.response.sse';
+    const facts = anthropicStreamFacts(ssePayloads(fixtureText(file)));
+    expect(facts.text).toMatch(/[^\x00-\x7f]/); // a multi-byte UTF-8 sequence to cut
+    for (const size of [1, 3, 7]) {
+      an.queue('messages', { fixture: file, splitBytes: size });
+      const final = await client.messages.stream({ model: 'claude-sonnet', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }).finalMessage();
+      expect(final.content.filter((b) => b.type === 'text').map((b) => (b as { text: string }).text).join('')).toBe(facts.text);
+      expect(final.stop_reason).toBe(facts.stopReason);
+      expect(final.usage.output_tokens).toBe(facts.usage['output_tokens']);
+    }
+  });
+
+  it('an upstream `event: error` after the 200 reaches the SDK as its APIError, after the text already sent', async () => {
+    const frames = sseFrames(fixtureText('anthropic/messages-stream-text.response.sse'));
+    const cut = frames.findIndex((f) => f.includes('content_block_delta'));
+    an.queue('messages', { sseBody: frames.slice(0, cut + 1).join('') + fixtureText('anthropic/stream-error-overloaded.sse') });
+    const stream = client.messages.stream({ model: 'claude-sonnet', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] });
+    let text = '';
+    stream.on('text', (t) => (text += t));
+    const err = await stream.finalMessage().catch((e: unknown) => e);
+    expect(text.length).toBeGreaterThan(0);
+    expect(err).toBeInstanceOf(Anthropic.APIError);
+    const e = err as InstanceType<typeof Anthropic.APIError>;
+    expect(e.type).toBe('overloaded_error');
+    expect(e.errorCode).toBe('ai.stream_failed');
+    expect(e.message).toMatch(/Overloaded/);
+  });
+
+  it('gzip-encoded Anthropic SSE is decoded', async () => {
+    an.queue('messages', { fixture: 'anthropic/messages-stream-text.response.sse', gzip: true });
+    const final = await client.messages.stream({ model: 'claude-sonnet', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }).finalMessage();
+    expect(final.content[0]).toMatchObject({ type: 'text', text: anthropicStreamFacts(ssePayloads(fixtureText('anthropic/messages-stream-text.response.sse'))).text });
+  });
+
+  it('a client that aborts its stream aborts the upstream request', async () => {
+    an.queue('messages', { fixture: 'anthropic/messages-stream-text.response.sse', chunkDelayMs: 200 });
+    const before = an.aborted();
+    const stream = client.messages.stream({ model: 'claude-sonnet', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] });
+    const ended = stream.done().catch((e: unknown) => e);
+    await new Promise<void>((resolve) => stream.on('streamEvent', () => resolve()));
+    stream.abort();
+    expect(await ended).toBeInstanceOf(Anthropic.APIUserAbortError);
+    for (let i = 0; i < 50 && an.aborted() === before; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(an.aborted()).toBe(before + 1);
   });
 
   it('models.list in Anthropic\'s shape', async () => {

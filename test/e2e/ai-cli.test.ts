@@ -94,7 +94,21 @@ consumers:
     expect(out.stdout).toContain('attempt 1: openai/gpt-4o answered');
   });
 
-  it('`sluice config validate` pinpoints AI config errors', async () => {
+  it('`sluice simulate` evaluates an AI request without calling the provider, in the route\'s error dialect', async () => {
+    const seen = mock.seen.length;
+    const body = JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
+    const ok = await runCli(['simulate', '-X', 'POST', '/v1/chat/completions', '-H', `authorization: Bearer ${KEY}`, '-H', 'content-type: application/json', '-d', body, '--admin', p.admin, '--json']);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ outcome: 'forwarded', upstream: { service: 'llm', kind: 'ai' } });
+    const denied = await runCli(['simulate', '-X', 'POST', '/v1/chat/completions', '-H', 'content-type: application/json', '-d', body, '--admin', p.admin, '--json']);
+    expect(JSON.parse(denied.stdout)).toMatchObject({ outcome: 'denied', response: { status: 401, body: { error: { type: 'authentication_error', code: 'auth.key_missing' } } } });
+    expect(mock.seen.length).toBe(seen);
+  });
+
+  it('`sluice config validate` accepts the sealed AI config and pinpoints AI config errors', async () => {
+    const good = await runCli(['config', 'validate', join(dir, 'sluice.yaml')], { SLUICE_MASTER_KEY: MASTER });
+    expect(good.code).toBe(0);
+
     await writeFile(join(dir, 'bad-ref.yaml'), config(sealed, 'opena'));
     const bad = await runCli(['config', 'validate', join(dir, 'bad-ref.yaml')], { SLUICE_MASTER_KEY: MASTER });
     expect(bad.code).toBe(1);

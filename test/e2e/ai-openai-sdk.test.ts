@@ -2,6 +2,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureJson, fixtureText } from '../../src/core/llm/test-support/fixtures.js';
 import { call, startGateway, type TestGateway } from '../../src/test-support/gateway.js';
+import { openAIStreamFacts, ssePayloads } from '../../src/ai/providers/test-support/oracle.js';
 import { attemptsOf, consumer, traceOf } from '../../src/test-support/llm-mocks/helpers.js';
 import { sseFrames, startLlmMock, type LlmMock } from '../../src/test-support/llm-mocks/server.js';
 
@@ -114,6 +115,52 @@ describe('AI gateway: OpenAI SDK', () => {
     // Every chunk of the capture (role, finish, usage) came through the gzip stream.
     expect(n).toBe(3);
     expect(usage?.total_tokens).toBe(112);
+  });
+
+  it('JSON split across network reads at any byte (inside frames, strings and UTF-8 sequences): the same stream', async () => {
+    const text = fixtureText('openai-chat/chat-stream.response.sse');
+    const facts = openAIStreamFacts(ssePayloads(text));
+    expect(facts.content).toContain('’'); // a 3-byte UTF-8 sequence to cut
+    for (const size of [1, 3, 7]) {
+      oa.queue('chat', { fixture: 'openai-chat/chat-stream.response.sse', splitBytes: size });
+      const stream = await alice.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], stream: true });
+      let content = '';
+      let finish: string | null | undefined;
+      for await (const chunk of stream) {
+        content += chunk.choices[0]?.delta.content ?? '';
+        finish = chunk.choices[0]?.finish_reason ?? finish;
+      }
+      expect(content).toBe(facts.content);
+      expect(finish).toBe(facts.finishReason);
+    }
+    const tools = openAIStreamFacts(ssePayloads(fixtureText('openai-chat/chat-stream-tool-call.response.sse')));
+    oa.queue('chat', { fixture: 'openai-chat/chat-stream-tool-call.response.sse', splitBytes: 3 });
+    const final = await alice.chat.completions
+      .stream({
+        model: 'gpt-4o',
+        messages: [{ role: 'user', content: 'weather in NYC?' }],
+        tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }],
+        stream_options: { include_usage: true },
+      })
+      .finalChatCompletion();
+    const call0 = final.choices[0]!.message.tool_calls![0]!;
+    expect(call0.type === 'function' && [call0.id, call0.function.name, call0.function.arguments]).toEqual([tools.toolCalls[0]!.id, 'get_weather', tools.toolCalls[0]!.arguments]);
+    expect(final.usage?.total_tokens).toBe(tools.usage!.total_tokens);
+  });
+
+  it('a stream cut by the provider before its end is an error the SDK raises, not a silent end', async () => {
+    oa.queue('chat', { fixture: 'openai-chat/chat-stream.response.sse', truncateAfterFrames: 3, chunkDelayMs: 20 });
+    const { data: stream, response } = await alice.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], stream: true }).withResponse();
+    let text = '';
+    const err = await (async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    })().catch((e: unknown) => e);
+    expect(text.length).toBeGreaterThan(0);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect((err as InstanceType<typeof OpenAI.APIError>).code).toBe('ai.stream_failed');
+    const t = await traceOf(gw.admin, response.headers.get('x-request-id'));
+    expect(t.annotations?.ai).toMatchObject({ error: 'ai.stream_failed', usage_source: expect.stringMatching(/partial|estimated/) });
+    expect(t.entries.some((e) => e.code === 'ai.stream_failed')).toBe(true);
   });
 
   it('tools, non-streaming: tool calls come back as the SDK expects', async () => {
@@ -236,6 +283,7 @@ describe('AI gateway: OpenAI SDK', () => {
     expect(text.length).toBeGreaterThan(0);
     expect(err).toBeInstanceOf(OpenAI.APIError);
     expect((err as Error).message).toMatch(/Overloaded/i);
+    expect((err as InstanceType<typeof OpenAI.APIError>).code).toBe('ai.stream_failed');
   });
 
   it('raw HTTP: the gateway answers its own problems in the OpenAI error shape', async () => {

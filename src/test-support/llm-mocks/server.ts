@@ -32,6 +32,11 @@ export interface MockReply {
   readonly hang?: boolean;
   /** Streams: destroy the connection after this many frames. */
   readonly truncateAfterFrames?: number;
+  /**
+   * Streams: write the body in pieces of at most this many bytes, one write per event-loop turn, so
+   * the gateway reads frames, JSON and UTF-8 sequences cut anywhere.
+   */
+  readonly splitBytes?: number;
 }
 
 export interface SeenLlmRequest {
@@ -120,6 +125,13 @@ export function sseFrames(text: string): string[] {
 
 const wait = (ms: number | undefined) => (ms ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
 
+async function writeInPieces(res: ServerResponse, bytes: Buffer, size: number): Promise<void> {
+  for (let i = 0; i < bytes.length && !res.destroyed; i += size) {
+    res.write(bytes.subarray(i, i + size));
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
 async function send(res: ServerResponse, reply: MockReply): Promise<void> {
   if (reply.hang) return;
   await wait(reply.delayMs);
@@ -160,7 +172,8 @@ async function send(res: ServerResponse, reply: MockReply): Promise<void> {
       res.socket?.destroy();
       return;
     }
-    res.write(f);
+    if (reply.splitBytes !== undefined) await writeInPieces(res, Buffer.from(f), reply.splitBytes);
+    else res.write(f);
     n++;
     if (n < frames.length) await wait(reply.chunkDelayMs);
   }
