@@ -5,11 +5,19 @@ import { ownerOf, type DimensionTable, type Owner } from './dimensions.js';
 
 /** What an AI call adds (the AI module's `annotations.ai`). */
 export interface AiFacts {
+  /** `chat`, `messages`, `embeddings` or `models`: the inbound API. */
+  readonly api?: string;
   readonly provider?: string;
+  /** The Sluice model that served the call (after aliases). */
   readonly model?: string;
+  /** The model name the client sent. */
+  readonly requestedModel?: string;
+  /** The provider's name of the model. */
+  readonly upstreamModel?: string;
   readonly attempts?: number;
-  readonly tokens: { readonly input: number; readonly output: number; readonly cached: number; readonly reasoning: number };
+  readonly tokens: { readonly input: number; readonly output: number; readonly cached: number; readonly reasoning: number; readonly cacheWrite: number };
   readonly cost?: number;
+  readonly finishReason?: string;
 }
 
 /** A finished request with what every consumer of it (store, rollups, metrics, spans) derives once. */
@@ -36,11 +44,15 @@ function aiFacts(a: unknown): AiFacts | undefined {
   const o = a as Record<string, unknown>;
   const t = (o['tokens'] ?? {}) as Record<string, unknown>;
   return {
+    api: str(o['api']),
     provider: str(o['provider']),
     model: str(o['model']),
+    requestedModel: str(o['requested_model']),
+    upstreamModel: str(o['upstream_model']),
     attempts: num(o['attempts']),
-    tokens: { input: num(t['input']) ?? 0, output: num(t['output']) ?? 0, cached: num(t['cached']) ?? 0, reasoning: num(t['reasoning']) ?? 0 },
+    tokens: { input: num(t['input']) ?? 0, output: num(t['output']) ?? 0, cached: num(t['cached']) ?? 0, reasoning: num(t['reasoning']) ?? 0, cacheWrite: num(t['cache_write']) ?? 0 },
     cost: num(o['cost']),
+    finishReason: str(o['finish_reason']),
   };
 }
 
@@ -151,8 +163,16 @@ export interface CallLog {
   readonly ai: { readonly provider: string | null; readonly model: string | null; readonly attempts: number | null; readonly tokens: { readonly input: number; readonly output: number; readonly cached: number; readonly reasoning: number }; readonly cost: number | null } | null;
   readonly bodies?: { readonly request: string | null; readonly response: string | null };
   readonly trace?: RequestTrace;
+  /** OpenTelemetry trace id, when tracing was on (detail only). */
+  readonly trace_id?: string;
   /** Cursor-able position (admin API only). */
   readonly id?: number;
+}
+
+/** A page of call logs; `next` continues it (for order `asc`, always set: poll it to follow). */
+export interface CallLogList {
+  readonly items: readonly CallLog[];
+  readonly next?: string;
 }
 
 type RowLike = Omit<CallLogRow, 'trace' | 'request_body' | 'response_body'> & Partial<Pick<CallLogRow, 'trace' | 'request_body' | 'response_body'>> & { id?: number };
@@ -188,6 +208,16 @@ export function presentRow(r: RowLike, detail = false): CallLog {
     ai: hasAi
       ? { provider: r.provider, model: r.model, attempts: n(r.ai_attempts), tokens: { input: int8(r.tokens_input ?? 0), output: int8(r.tokens_output ?? 0), cached: int8(r.tokens_cached ?? 0), reasoning: int8(r.tokens_reasoning ?? 0) }, cost: n(r.cost) }
       : null,
-    ...(detail ? { bodies: { request: r.request_body ?? null, response: r.response_body ?? null }, trace: r.trace ? (JSON.parse(r.trace) as RequestTrace) : undefined } : {}),
+    ...(detail ? detailOf(r) : {}),
+  };
+}
+
+function detailOf(r: RowLike): Pick<CallLog, 'bodies' | 'trace' | 'trace_id'> {
+  const trace = r.trace ? (JSON.parse(r.trace) as RequestTrace) : undefined;
+  const tc = trace?.annotations?.['trace_context'] as { trace_id?: unknown } | undefined;
+  return {
+    ...(typeof tc?.trace_id === 'string' ? { trace_id: tc.trace_id } : {}),
+    bodies: { request: r.request_body ?? null, response: r.response_body ?? null },
+    trace,
   };
 }

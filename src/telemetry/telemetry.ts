@@ -3,11 +3,11 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { RequestTrace } from '../core/trace.js';
 import type { Gateway } from '../gateway/gateway.js';
-import type { CallLogFilter, CallLogPage } from '../store/telemetry/call-logs.js';
+import type { CallLogFilter } from '../store/telemetry/call-logs.js';
 import { dimensionTable, type DimensionTable } from './dimensions.js';
 import { RecordFeed } from './feed.js';
 import { gatewayRegistry } from './metrics/gateway-metrics.js';
-import type { CallLog } from './record.js';
+import type { CallLog, CallLogList } from './record.js';
 import { compileSettings, type ObservabilityConfig, type TelemetrySettings } from './settings.js';
 import { TelemetryTaps } from './taps.js';
 import type { AnalyticsRequest, SeriesResult, SummaryResult, TopResult } from './worker/analytics.js';
@@ -111,12 +111,17 @@ export class Telemetry {
     return this.worker.call(op, arg as never) as Promise<T>;
   }
 
-  logs(filter: CallLogFilter): Promise<CallLogPage> {
+  logs(filter: CallLogFilter): Promise<CallLogList> {
     return this.call('logs', filter);
   }
 
   log(requestId: string): Promise<CallLog | undefined> {
     return this.call('log', requestId);
+  }
+
+  /** A cursor (order `asc`) after the newest record stored: following from it shows what comes next. */
+  tail(): Promise<string> {
+    return this.call('tail', undefined);
   }
 
   analytics(req: AnalyticsRequest & { kind: 'series' }): Promise<SeriesResult>;

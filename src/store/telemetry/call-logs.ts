@@ -14,6 +14,8 @@ export interface CallLogFilter {
   /** Only requests the gateway refused: a policy denied, or a 4xx of the gateway's own (not 499). */
   readonly denied?: boolean;
   readonly team?: string;
+  /** Visibility: only records of these teams (a team-scoped admin user); an empty list matches nothing. */
+  readonly teams?: readonly string[];
   readonly api?: string;
   readonly service?: string;
   readonly route?: string;
@@ -49,7 +51,9 @@ const SUMMARY_COLUMNS = [
 /** Insert chunk: 38 columns × 200 rows stays under SQLite's 32,766 bound parameters. */
 const CHUNK = 200;
 
-export class InvalidCursorError extends Error {}
+export class InvalidCursorError extends Error {
+  override readonly name = 'InvalidCursorError';
+}
 
 function encodeCursor(order: 'asc' | 'desc', row: { id: number; ts: number }): string {
   return Buffer.from(order === 'asc' ? `a:${row.id}` : `d:${row.ts}:${row.id}`).toString('base64url');
@@ -97,6 +101,7 @@ export class CallLogStore {
       );
     }
     if (f.team) q = q.where('team', '=', f.team);
+    if (f.teams) q = f.teams.length > 0 ? q.where('team', 'in', [...f.teams]) : q.where(sql<boolean>`1 = 0`);
     if (f.api) q = q.where('api', '=', f.api);
     if (f.service) q = q.where('service_id', '=', f.service);
     if (f.route) q = q.where('route_id', '=', f.route);

@@ -1,7 +1,7 @@
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { ExpressionBuilder } from 'kysely';
 import type { Database } from '../schema.js';
-import { GRAIN_MS, int8, ROLLUP_DIMS, ROLLUP_MEASURES, type RollupDim, type RollupGrain, type RollupRow, type TelemetryTables } from './tables.js';
+import { ALL, GRAIN_MS, int8, ROLLUP_DIMS, ROLLUP_MEASURES, type RollupDim, type RollupGrain, type RollupRow, type TelemetryTables } from './tables.js';
 
 export interface RollupFilter {
   /** Epoch ms, inclusive; aligned down to the grain. */
@@ -16,6 +16,8 @@ export interface RollupFilter {
   readonly consumer?: string;
   readonly provider?: string;
   readonly model?: string;
+  /** Visibility: only these teams (a team-scoped admin user); an empty list matches nothing. */
+  readonly teams?: readonly string[];
 }
 
 export type Totals = Record<(typeof ROLLUP_MEASURES)[number], number>;
@@ -82,13 +84,23 @@ export class RollupStore {
     }
   }
 
-  private where(f: RollupFilter, grain: RollupGrain) {
+  /**
+   * The rows a query reads. With at most one dimension involved (filtered, restricted or grouped
+   * by), slice rows answer it; otherwise full cells do (conditions on two dimensions exclude every
+   * slice, since a slice has at most one dimension that is not `ALL`).
+   */
+  private where(f: RollupFilter, grain: RollupGrain, by?: RollupDim) {
     const start = f.from - (f.from % GRAIN_MS[grain]);
+    const involved = ROLLUP_DIMS.filter((d) => f[d] !== undefined || d === by || (d === 'team' && f.teams !== undefined));
+    const slice = involved.length <= 1;
     return (eb: EB): Expression<SqlBool> => {
-      const conds = [eb('grain', '=', grain), eb('bucket', '>=', start), eb('bucket', '<', f.to)];
+      const conds: Expression<SqlBool>[] = [eb('grain', '=', grain), eb('bucket', '>=', start), eb('bucket', '<', f.to)];
       for (const d of ROLLUP_DIMS) {
         const v = f[d];
         if (v !== undefined) conds.push(eb(d, '=', v));
+        if (d === 'team' && f.teams !== undefined) conds.push(f.teams.length > 0 ? eb('team', 'in', [...f.teams]) : sql<SqlBool>`1 = 0`);
+        if (d === by) conds.push(eb(d, '<>', ALL));
+        else if (slice && !involved.includes(d)) conds.push(eb(d, '=', ALL));
       }
       return eb.and(conds);
     };
@@ -116,7 +128,7 @@ export class RollupStore {
     const rows = await this.db
       .selectFrom('rollups')
       .select(['bucket', 'latency', 'overhead', ...(f.by ? [f.by] : [])])
-      .where(this.where(f, grain))
+      .where(this.where(f, grain, f.by))
       .execute();
     return rows.map((r) => {
       const rec = r as unknown as Record<string, string | number>;
@@ -132,14 +144,14 @@ export class RollupStore {
     const rows = await this.db
       .selectFrom('rollups')
       .select((eb) => [eb.ref(f.by).as('key'), value.as('value'), ...ROLLUP_MEASURES.map((m) => eb.fn.sum(m).as(m))])
-      .where(this.where(f, grain))
+      .where(this.where(f, grain, f.by))
       .groupBy(f.by)
       .having(value, '>', 0)
       .orderBy(value, 'desc')
       .orderBy(f.by)
       .limit(Math.min(f.limit ?? 10, 1000))
       .execute();
-    return rows.map((r) => ({ key: r.key === "" ? null : r.key, value: int8(r.value), ...totals(r) }));
+    return rows.map((r) => ({ key: r.key === '' ? null : r.key, value: int8(r.value), ...totals(r) }));
   }
 
   /** Statuses and reason codes over the range (only rows that had an error or a denial are read). */

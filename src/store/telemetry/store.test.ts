@@ -3,7 +3,8 @@ import { freshPgSchema, hasPostgres, PG_URL } from '../../test-support/services.
 import { Store } from '../store.js';
 import { CallLogStore } from './call-logs.js';
 import { RollupStore } from './rollups.js';
-import type { CallLogRow, RollupRow } from './tables.js';
+import { sliceDims } from '../../telemetry/rollup/accumulator.js';
+import { ROLLUP_MEASURES, type CallLogRow, type RollupRow } from './tables.js';
 
 export function logRow(p: Partial<CallLogRow> = {}): CallLogRow {
   return {
@@ -16,6 +17,31 @@ export function logRow(p: Partial<CallLogRow> = {}): CallLogRow {
 }
 
 const EMPTY_SKETCH = '1|0.005|0|0|0|0|0|0|';
+
+const sumJson = (a: string, b: string): string => {
+  const out = JSON.parse(a) as Record<string, number>;
+  for (const [k, n] of Object.entries(JSON.parse(b) as Record<string, number>)) out[k] = (out[k] ?? 0) + n;
+  return JSON.stringify(out);
+};
+
+/** Full cells plus the slice rows a writer adds for them (the accumulator's own slicing). */
+function withSlices(rows: RollupRow[]): RollupRow[] {
+  const slices = new Map<string, RollupRow>();
+  for (const r of rows) {
+    for (const d of sliceDims(r)) {
+      const key = JSON.stringify([r.grain, r.bucket, r.node, d]);
+      const prev = slices.get(key);
+      if (!prev) {
+        slices.set(key, { ...r, ...d });
+        continue;
+      }
+      const next: RollupRow = { ...prev, statuses: sumJson(prev.statuses, r.statuses), codes: sumJson(prev.codes, r.codes) };
+      for (const m of ROLLUP_MEASURES) next[m] = prev[m] + r[m];
+      slices.set(key, next);
+    }
+  }
+  return [...rows, ...slices.values()];
+}
 
 function rollupRow(p: Partial<RollupRow>): RollupRow {
   return {
@@ -123,25 +149,42 @@ function contract(name: string, open: () => Promise<{ store: Store; cleanup: () 
 
     it('upserts rollup rows whole and aggregates them per step, over nodes', async () => {
       const base = Date.UTC(2030, 0, 1);
-      await rollups.upsert([
-        rollupRow({ bucket: base, node: 'n1', route: 'orders', requests: 5, denied: 1, statuses: '{"200":4,"403":1}', codes: '{"acl.denied":1}' }),
-        rollupRow({ bucket: base, node: 'n2', route: 'orders', requests: 3, server_errors: 1, statuses: '{"200":2,"502":1}', codes: '{"upstream.reset":1}' }),
-        rollupRow({ bucket: base + 60_000, node: 'n1', route: 'users', requests: 2, cost: 0.25, tokens_input: 10, tokens_output: 5 }),
-      ]);
-      // A rewrite by the same node replaces its row.
-      await rollups.upsert([rollupRow({ bucket: base, node: 'n1', route: 'orders', requests: 6, denied: 2, statuses: '{"200":4,"403":2}', codes: '{"acl.denied":2}' })]);
-      const s = await rollups.series({ from: base, to: base + 120_000, grain: 'minute' });
+      await rollups.upsert(withSlices([
+        rollupRow({ bucket: base, node: 'n1', team: 'pay', route: 'orders', consumer: 'alice', requests: 5, denied: 1, statuses: '{"200":4,"403":1}', codes: '{"acl.denied":1}' }),
+        rollupRow({ bucket: base, node: 'n2', team: 'pay', route: 'orders', consumer: 'bob', requests: 3, server_errors: 1, statuses: '{"200":2,"502":1}', codes: '{"upstream.reset":1}' }),
+        rollupRow({ bucket: base + 60_000, node: 'n1', team: 'ops', route: 'users', consumer: 'alice', requests: 2, cost: 0.25, tokens_input: 10, tokens_output: 5, model: 'gpt-4o' }),
+      ]));
+      // A rewrite by the same node replaces its rows (full cells and slices).
+      await rollups.upsert(withSlices([rollupRow({ bucket: base, node: 'n1', team: 'pay', route: 'orders', consumer: 'alice', requests: 6, denied: 2, statuses: '{"200":4,"403":2}', codes: '{"acl.denied":2}' })]));
+      const range = { from: base, to: base + 120_000, grain: 'minute' as const };
+      const s = await rollups.series(range);
       expect(s.points.map((p) => [p.t, p.requests, p.denied, p.server_errors])).toEqual([[base, 9, 2, 1], [base + 60_000, 2, 0, 0]]);
-      const wide = await rollups.series({ from: base, to: base + 120_000, grain: 'minute', step: 120_000 });
+      const wide = await rollups.series({ ...range, step: 120_000 });
       expect(wide.points.map((p) => [p.t, p.requests, p.cost])).toEqual([[base, 11, 0.25]]);
-      expect(await rollups.top({ from: base, to: base + 120_000, grain: 'minute', by: 'route', metric: 'requests' })).toMatchObject([{ key: 'orders', value: 9 }, { key: 'users', value: 2 }]);
-      expect(await rollups.top({ from: base, to: base + 120_000, grain: 'minute', by: 'route', metric: 'tokens' })).toMatchObject([{ key: 'users', value: 15 }]);
-      expect(await rollups.breakdown({ from: base, to: base + 120_000, grain: 'minute', route: 'orders' })).toEqual({
-        statuses: { '200': 6, '403': 2, '502': 1 },
-        codes: { 'acl.denied': 2, 'upstream.reset': 1 },
-      });
-      expect(await rollups.deleteOlderThan('minute', base + 60_000)).toBe(2);
-      expect((await rollups.series({ from: base, to: base + 120_000, grain: 'minute' })).points.map((p) => p.requests)).toEqual([2]);
+      // One dimension: read from its slices; two: from the full cells. Same answers.
+      expect((await rollups.series({ ...range, route: 'orders' })).points.map((p) => p.requests)).toEqual([9]);
+      expect((await rollups.series({ ...range, route: 'orders', consumer: 'alice' })).points.map((p) => p.requests)).toEqual([6]);
+      expect((await rollups.series({ ...range, route: 'orders', team: 'ops' })).points).toEqual([]);
+      expect(await rollups.top({ ...range, by: 'route', metric: 'requests' })).toMatchObject([{ key: 'orders', value: 9 }, { key: 'users', value: 2 }]);
+      expect(await rollups.top({ ...range, by: 'consumer', metric: 'requests', team: 'pay' })).toMatchObject([{ key: 'alice', value: 6 }, { key: 'bob', value: 3 }]);
+      expect(await rollups.top({ ...range, by: 'route', metric: 'tokens' })).toMatchObject([{ key: 'users', value: 15 }]);
+      expect(await rollups.top({ ...range, by: 'model', metric: 'cost' })).toMatchObject([{ key: 'gpt-4o', value: 0.25 }]);
+      expect(await rollups.breakdown({ ...range, route: 'orders' })).toEqual({ statuses: { '200': 6, '403': 2, '502': 1 }, codes: { 'acl.denied': 2, 'upstream.reset': 1 } });
+      expect(await rollups.breakdown(range)).toEqual({ statuses: { '200': 6, '403': 2, '502': 1 }, codes: { 'acl.denied': 2, 'upstream.reset': 1 } });
+      // A team-scoped reader: only their teams, whatever else the query asks.
+      expect((await rollups.series({ ...range, teams: ['ops'] })).points.map((p) => p.requests)).toEqual([2]);
+      expect((await rollups.series({ ...range, teams: ['ops', 'pay'], route: 'orders' })).points.map((p) => p.requests)).toEqual([9]);
+      expect((await rollups.series({ ...range, teams: [] })).points).toEqual([]);
+      expect(await rollups.top({ ...range, by: 'team', metric: 'requests', teams: ['pay'] })).toMatchObject([{ key: 'pay', value: 9 }]);
+      expect((await rollups.sketches({ ...range })).length).toBe(3); // the grand-total slice of each (bucket, node)
+      expect(await rollups.deleteOlderThan('minute', base + 60_000)).toBe(2 * 8);
+      expect((await rollups.series(range)).points.map((p) => p.requests)).toEqual([2]);
+    });
+
+    it('restricts call logs to the teams a reader may see', async () => {
+      expect((await logs.query({ teams: ['payments'], limit: 1000 })).items.length).toBeGreaterThan(0);
+      expect((await logs.query({ teams: ['nobody'] })).items).toEqual([]);
+      expect((await logs.query({ teams: [] })).items).toEqual([]);
     });
   });
 }

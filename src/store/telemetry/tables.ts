@@ -52,7 +52,12 @@ export type RollupGrain = 'minute' | 'hour' | 'day';
 
 export const GRAIN_MS: Readonly<Record<RollupGrain, number>> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 
-/** The dimensions of a rollup row ('' = none). */
+/**
+ * The dimensions of a rollup row ('' = none). A row whose dimensions are all real values is a full
+ * cell; a *slice* row has every dimension but at most one set to `ALL` and totals every cell of that
+ * one value (the `ALL`-everywhere row is the grand total). Dashboards read slices: a week of
+ * gateway-wide latency is 168 hourly rows, whatever the cardinality of consumers and routes.
+ */
 export interface RollupDims {
   team: string;
   api: string;
@@ -63,6 +68,9 @@ export interface RollupDims {
 }
 
 export const ROLLUP_DIMS = ['team', 'api', 'route', 'consumer', 'provider', 'model'] as const;
+
+/** Dimension value of slice rows: "every value" (config ids cannot be `*`). */
+export const ALL = '*';
 export type RollupDim = (typeof ROLLUP_DIMS)[number];
 
 /** Additive measures of a rollup row (summed across rows and nodes). */

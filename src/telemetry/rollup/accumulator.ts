@@ -1,8 +1,55 @@
-import { GRAIN_MS, type RollupDims, type RollupGrain, type RollupRow } from '../../store/telemetry/tables.js';
+import { ALL, GRAIN_MS, ROLLUP_DIMS, type RollupDims, type RollupGrain, type RollupRow } from '../../store/telemetry/tables.js';
 import type { CallFacts } from '../record.js';
 import { DDSketch } from '../sketch/ddsketch.js';
 
 const GRAINS: readonly RollupGrain[] = ['minute', 'hour', 'day'];
+/** Computes sketch bins (every cell's sketches have the default accuracy). */
+const KEYS = new DDSketch();
+
+/** What one request adds to each of the 24 cells it counts in, computed once. */
+interface Delta {
+  readonly denied: number;
+  readonly clientErrors: number;
+  readonly serverErrors: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly tokensInput: number;
+  readonly tokensOutput: number;
+  readonly tokensCached: number;
+  readonly tokensReasoning: number;
+  readonly cost: number;
+  readonly latency: number;
+  readonly latencyKey: number;
+  readonly overhead: number | undefined;
+  readonly overheadKey: number;
+  readonly status: string;
+  readonly code: string | undefined;
+}
+
+function deltaOf(f: CallFacts): Delta {
+  const t = f.trace;
+  const latency = t.durationMs >= 0 ? t.durationMs : 0;
+  const ai = f.ai;
+  return {
+    denied: f.denied ? 1 : 0,
+    clientErrors: t.status >= 400 && t.status < 500 ? 1 : 0,
+    serverErrors: t.status >= 500 ? 1 : 0,
+    bytesIn: t.bytesIn ?? 0,
+    bytesOut: t.bytesOut ?? 0,
+    tokensInput: ai?.tokens.input ?? 0,
+    tokensOutput: ai?.tokens.output ?? 0,
+    tokensCached: ai?.tokens.cached ?? 0,
+    tokensReasoning: ai?.tokens.reasoning ?? 0,
+    cost: ai?.cost ?? 0,
+    latency,
+    // One logarithm per value for the 24 sketches it lands in.
+    latencyKey: KEYS.keyOf(latency),
+    overhead: f.overheadMs,
+    overheadKey: f.overheadMs !== undefined ? KEYS.keyOf(f.overheadMs) : 0,
+    status: String(t.status),
+    code: t.code || undefined,
+  };
+}
 
 /** The running totals of one (grain, bucket, dimensions) cell. */
 class Cell {
@@ -23,29 +70,28 @@ class Cell {
   readonly latency = new DDSketch();
   readonly overhead = new DDSketch();
   dirty = true;
+  /** The slice cells a full cell's requests also count in (cached: found once per bucket, not per request). */
+  slices: Cell[] | undefined;
 
   constructor(readonly dims: RollupDims) {}
 
-  add(f: CallFacts): void {
-    const t = f.trace;
+  add(d: Delta): void {
     this.requests++;
-    if (f.denied) this.denied++;
-    if (t.status >= 400 && t.status < 500) this.clientErrors++;
-    else if (t.status >= 500) this.serverErrors++;
-    this.bytesIn += t.bytesIn ?? 0;
-    this.bytesOut += t.bytesOut ?? 0;
-    if (f.ai) {
-      this.tokensInput += f.ai.tokens.input;
-      this.tokensOutput += f.ai.tokens.output;
-      this.tokensCached += f.ai.tokens.cached;
-      this.tokensReasoning += f.ai.tokens.reasoning;
-      this.cost += f.ai.cost ?? 0;
-    }
-    this.latencySum += t.durationMs;
-    this.statuses[t.status] = (this.statuses[t.status] ?? 0) + 1;
-    if (t.code) this.codes[t.code] = (this.codes[t.code] ?? 0) + 1;
-    this.latency.add(t.durationMs);
-    if (f.overheadMs !== undefined) this.overhead.add(f.overheadMs);
+    this.denied += d.denied;
+    this.clientErrors += d.clientErrors;
+    this.serverErrors += d.serverErrors;
+    this.bytesIn += d.bytesIn;
+    this.bytesOut += d.bytesOut;
+    this.tokensInput += d.tokensInput;
+    this.tokensOutput += d.tokensOutput;
+    this.tokensCached += d.tokensCached;
+    this.tokensReasoning += d.tokensReasoning;
+    this.cost += d.cost;
+    this.latencySum += d.latency;
+    this.statuses[d.status] = (this.statuses[d.status] ?? 0) + 1;
+    if (d.code !== undefined) this.codes[d.code] = (this.codes[d.code] ?? 0) + 1;
+    this.latency.addAt(d.latency, d.latencyKey);
+    if (d.overhead !== undefined) this.overhead.addAt(d.overhead, d.overheadKey);
     this.dirty = true;
   }
 
@@ -61,46 +107,98 @@ class Cell {
   }
 }
 
-/** Cells beyond this many per bucket fold into one `(other)` cell: memory stays bounded whatever the cardinality. */
+/** Cells beyond this many per bucket fold into `(other)` cells: memory stays bounded whatever the cardinality. */
 export const MAX_CELLS_PER_BUCKET = 20_000;
-const OTHER: RollupDims = { team: '(other)', api: '(other)', route: '(other)', consumer: '(other)', provider: '(other)', model: '(other)' };
+const OTHER = '(other)';
+const TOTAL: RollupDims = { team: ALL, api: ALL, route: ALL, consumer: ALL, provider: ALL, model: ALL };
+
+/** A config value that happens to be the slice marker is kept apart from it. */
+const dim = (v: string | undefined): string => (v === undefined ? '' : v === ALL ? '(*)' : v);
+
+const fold = (v: string): string => (v === ALL ? ALL : OTHER);
+const keyOf = (d: RollupDims): string => `${d.team}\u0001${d.api}\u0001${d.route}\u0001${d.consumer}\u0001${d.provider}\u0001${d.model}`;
+
+/** The slice rows a full cell counts in: the grand total and one per dimension. */
+export function sliceDims(d: RollupDims): RollupDims[] {
+  return [TOTAL, ...ROLLUP_DIMS.map((k) => ({ ...TOTAL, [k]: d[k] }))];
+}
+
+interface Bucket {
+  readonly cells: Map<string, Cell>;
+  /** Writer id of this bucket's rows: the node, or a distinct one for a bucket reopened after it was forgotten. */
+  readonly node: string;
+}
 
 /**
  * In-memory rollups of one writer node. A request counts in the buckets of the minute, hour and day in
- * which it *finished* (like a Prometheus counter), so no bucket ever gets late data after it closed.
+ * which it *finished* (like a Prometheus counter), so a bucket gets no late data once it closed — except
+ * from a backlog; such a reopened bucket is written under its own writer id, never over the full row.
+ * Each request updates its full cell and its 7 slices (see RollupDims) per grain.
  * `drain` returns the rows to write: every cell changed since the last drain, with its full state.
  */
 export class RollupAccumulator {
-  private readonly buckets = new Map<string, Map<string, Cell>>();
+  private readonly buckets = new Map<string, Bucket>();
+  /** Per grain: buckets starting before this were forgotten. */
+  private readonly forgotten: Record<RollupGrain, number> = { minute: 0, hour: 0, day: 0 };
+  private reopened = 0;
+  /** The bucket each grain used last: requests finish in time order, so it is almost always the next one's too. */
+  private readonly last: Partial<Record<RollupGrain, { start: number; key: string; bucket: Bucket }>> = {};
 
-  constructor(private readonly node: string) {}
+  constructor(private readonly node: string, private readonly maxCells = MAX_CELLS_PER_BUCKET) {}
 
   add(f: CallFacts): void {
     const t = f.trace;
     const end = t.timestamp + t.durationMs;
     const dims: RollupDims = {
-      team: f.owner.team ?? '',
-      api: f.owner.api ?? '',
-      route: t.routeId ?? '',
-      consumer: t.consumerId ?? '',
-      provider: f.ai?.provider ?? '',
-      model: f.ai?.model ?? '',
+      team: dim(f.owner.team),
+      api: dim(f.owner.api),
+      route: dim(t.routeId),
+      consumer: dim(t.consumerId),
+      provider: dim(f.ai?.provider),
+      model: dim(f.ai?.model),
     };
-    const key = `${dims.team}\u0001${dims.api}\u0001${dims.route}\u0001${dims.consumer}\u0001${dims.provider}\u0001${dims.model}`;
+    const key = keyOf(dims);
+    const d = deltaOf(f);
     for (const g of GRAINS) {
-      const bucket = end - (end % GRAIN_MS[g]);
-      const bk = `${g}:${bucket}`;
-      let cells = this.buckets.get(bk);
-      if (!cells) this.buckets.set(bk, (cells = new Map<string, Cell>()));
-      let cell = cells.get(key);
-      if (!cell) {
-        if (cells.size >= MAX_CELLS_PER_BUCKET) {
-          cell = cells.get('(other)') ?? new Cell(OTHER);
-          cells.set('(other)', cell);
-        } else cells.set(key, (cell = new Cell(dims)));
+      const b = this.bucket(g, end - (end % GRAIN_MS[g]));
+      let c = b.cells.get(key);
+      if (!c) {
+        c = this.cell(b, dims, key);
+        // A folded cell mixes many dimension values: its requests find their own slices.
+        if (c.dims === dims) c.slices = sliceDims(dims).map((x) => this.cell(b, x, keyOf(x)));
       }
-      cell.add(f);
+      c.add(d);
+      const slices = c.slices ?? sliceDims(dims).map((x) => this.cell(b, x, keyOf(x)));
+      for (const s of slices) s.add(d);
     }
+  }
+
+  private bucket(g: RollupGrain, start: number): Bucket {
+    const last = this.last[g];
+    if (last?.start === start && this.buckets.get(last.key) === last.bucket) return last.bucket;
+    const key = `${g}:${start}`;
+    let b = this.buckets.get(key);
+    if (!b) {
+      const node = start < this.forgotten[g] ? `${this.node}+${++this.reopened}` : this.node;
+      this.buckets.set(key, (b = { cells: new Map(), node }));
+    }
+    this.last[g] = { start, key, bucket: b };
+    return b;
+  }
+
+  private cell(b: Bucket, d: RollupDims, key: string): Cell {
+    let c = b.cells.get(key);
+    if (c) return c;
+    if (b.cells.size >= this.maxCells) {
+      // Real values become `(other)`, `ALL` stays: a folded slice still totals its own dimension.
+      const folded: RollupDims = { team: fold(d.team), api: fold(d.api), route: fold(d.route), consumer: fold(d.consumer), provider: fold(d.provider), model: fold(d.model) };
+      const fk = keyOf(folded);
+      c = b.cells.get(fk);
+      if (!c) b.cells.set(fk, (c = new Cell(folded)));
+      return c;
+    }
+    b.cells.set(key, (c = new Cell(d)));
+    return c;
   }
 
   /**
@@ -109,16 +207,19 @@ export class RollupAccumulator {
    */
   drain(now: number, graceMs = 120_000): RollupRow[] {
     const rows: RollupRow[] = [];
-    for (const [bk, cells] of this.buckets) {
+    for (const [bk, b] of this.buckets) {
       const i = bk.indexOf(':');
       const grain = bk.slice(0, i) as RollupGrain;
       const bucket = Number(bk.slice(i + 1));
-      for (const cell of cells.values()) {
+      for (const cell of b.cells.values()) {
         if (!cell.dirty) continue;
         cell.dirty = false;
-        rows.push(cell.row(grain, bucket, this.node));
+        rows.push(cell.row(grain, bucket, b.node));
       }
-      if (bucket + GRAIN_MS[grain] + graceMs < now) this.buckets.delete(bk);
+      if (bucket + GRAIN_MS[grain] + graceMs < now) {
+        this.buckets.delete(bk);
+        this.forgotten[grain] = Math.max(this.forgotten[grain], bucket + GRAIN_MS[grain]);
+      }
     }
     return rows;
   }
@@ -126,7 +227,7 @@ export class RollupAccumulator {
   /** Cells held in memory (for the memory-is-bounded test and a gauge). */
   get size(): number {
     let n = 0;
-    for (const c of this.buckets.values()) n += c.size;
+    for (const b of this.buckets.values()) n += b.cells.size;
     return n;
   }
 }

@@ -31,6 +31,21 @@ export class DDSketch {
     this.lnGamma = Math.log(this.gamma);
   }
 
+  /** The bin of a value (−Infinity: the zero bin); with `addAt`, one logarithm serves many sketches of the same accuracy. */
+  keyOf(value: number): number {
+    return value > DDSketch.MIN_VALUE ? Math.ceil(Math.log(value) / this.lnGamma) : -Infinity;
+  }
+
+  /** Adds one value whose bin `keyOf` computed (by a sketch of the same accuracy). */
+  addAt(value: number, key: number): void {
+    this.count++;
+    this.sum += value;
+    if (value < this.min) this.min = value;
+    if (value > this.max) this.max = value;
+    if (key === -Infinity) this.zeroCount++;
+    else this.addToBin(key, 1);
+  }
+
   add(value: number, n = 1): void {
     if (!(value >= 0) || n <= 0) value = 0;
     this.count += n;

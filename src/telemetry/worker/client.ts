@@ -16,6 +16,11 @@ function workerScript(): URL {
   throw new Error(`the telemetry worker is not built (${built}): run npm run build`);
 }
 
+/** The worker is not running (starting, restarting after a crash, or stopped). */
+export class TelemetryUnavailableError extends Error {
+  override readonly name = 'TelemetryUnavailableError';
+}
+
 export class WorkerCallError extends Error {
   constructor(message: string, readonly remoteName: string) {
     super(message);
@@ -42,7 +47,9 @@ export class WorkerClient {
   constructor(private readonly init: WorkerInit, private readonly log: Logger) {}
 
   start(): Promise<void> {
-    const w = new Worker(workerScript(), { workerData: this.init, name: 'sluice-telemetry' });
+    // A restarted worker writes rollups under its own id: it must not overwrite what its predecessor wrote.
+    const init: WorkerInit = this.restarts ? { ...this.init, node: `${this.init.node}.r${this.restarts}` } : this.init;
+    const w = new Worker(workerScript(), { workerData: init, name: 'sluice-telemetry' });
     this.worker = w;
     const ready = new Promise<void>((resolve, reject) => {
       const onMsg = (m: FromWorker): void => {
@@ -87,7 +94,7 @@ export class WorkerClient {
     this.worker = undefined;
     this.lost += this.inflight;
     this.inflight = 0;
-    for (const c of this.calls.values()) c.reject(new Error('the telemetry worker stopped'));
+    for (const c of this.calls.values()) c.reject(new TelemetryUnavailableError('the telemetry worker stopped'));
     this.calls.clear();
     if (this.closing) return;
     this.restarts++;
@@ -119,7 +126,7 @@ export class WorkerClient {
 
   call<K extends keyof WorkerOps>(op: K, arg: WorkerOps[K]): Promise<unknown> {
     const w = this.worker;
-    if (!w) return Promise.reject(new Error('the telemetry worker is not running'));
+    if (!w) return Promise.reject(new TelemetryUnavailableError('the telemetry worker is not running'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.calls.set(id, { resolve, reject });

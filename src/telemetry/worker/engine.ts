@@ -6,7 +6,7 @@ import { GRAIN_MS, type RollupGrain } from '../../store/telemetry/tables.js';
 import { Masker, renderBodies } from '../bodies/mask.js';
 import type { DimensionTable } from '../dimensions.js';
 import { RequestMetrics } from '../metrics/request-metrics.js';
-import { callFacts, presentRow, toRow, type CallFacts, type CallLog } from '../record.js';
+import { callFacts, presentRow, toRow, type CallFacts, type CallLog, type CallLogList } from '../record.js';
 import { RollupAccumulator } from '../rollup/accumulator.js';
 import { compileSettings, type TelemetrySettings } from '../settings.js';
 import { JsonlSink } from '../sinks/jsonl.js';
@@ -163,8 +163,10 @@ export class TelemetryEngine {
     return out;
   }
 
-  queryLogs(f: CallLogFilter) {
-    return this.logs.query(f);
+  /** A page of records as presented (summaries: no trace, no bodies). */
+  async queryLogs(f: CallLogFilter): Promise<CallLogList> {
+    const page = await this.logs.query(f);
+    return { items: page.items.map((r) => presentRow(r)), ...(page.next !== undefined ? { next: page.next } : {}) };
   }
 
   async getLog(requestId: string): Promise<CallLog | undefined> {

@@ -40,6 +40,9 @@ async function call(id: number, op: string, arg: unknown): Promise<void> {
       case 'log':
         value = await engine.getLog(arg as string);
         break;
+      case 'tail':
+        value = await engine.logs.tailCursor();
+        break;
       case 'analytics':
         await engine.flushRollups();
         value = await engine.analytics(arg as Parameters<TelemetryEngine['analytics']>[0]);

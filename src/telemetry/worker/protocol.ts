@@ -15,6 +15,7 @@ export interface WorkerInit {
 export interface WorkerOps {
   logs: CallLogFilter;
   log: string;
+  tail: undefined;
   analytics: AnalyticsRequest;
   metrics: undefined;
   flush: undefined;
