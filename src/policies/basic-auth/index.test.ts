@@ -107,8 +107,14 @@ describe('basic-auth through the gateway', () => {
     up = await startUpstream();
     gw = await startGateway({
       services: [{ id: 'svc', upstream: { targets: [up.url] } }],
-      consumers: [{ id: 'alice', credentials: [{ id: 'alice-basic', type: 'basic-auth', username: 'alice', password_hash: aliceHash }] }],
-      routes: [{ id: 'basic', service: 'svc', paths: ['/basic'], policies: [{ name: 'basic-auth' }] }],
+      consumers: [
+        { id: 'alice', credentials: [{ id: 'alice-basic', type: 'basic-auth', username: 'alice', password_hash: aliceHash }] },
+        { id: 'bob', credentials: [{ id: 'bob-basic', type: 'basic-auth', username: 'bob', password_hash: await hashPassword('slow', { ln: 16, r: 8, p: 1 }) }] },
+      ],
+      routes: [
+        { id: 'basic', service: 'svc', paths: ['/basic'], policies: [{ name: 'basic-auth' }] },
+        { id: 'busy', service: 'svc', paths: ['/busy'], policies: [{ name: 'basic-auth', config: { max_queued_verifications: 0, cache_max_entries: 0 } }] },
+      ],
     });
   });
   afterAll(async () => {
@@ -134,6 +140,15 @@ describe('basic-auth through the gateway', () => {
   it('401 auth.basic_invalid, the same answer for an unknown user and a wrong password', async () => {
     expectGolden('auth/basic-auth-401-invalid', await call(`${gw.url}/basic`, { headers: basic('alice', 'wrong') }));
     expectGolden('auth/basic-auth-401-invalid', await call(`${gw.url}/basic`, { headers: basic('nobody', 'wrong') }));
+  });
+
+  it('503 auth.basic_busy when more password checks arrive than may run or wait', async () => {
+    // Two slow checks run process-wide and none may wait: of four at once, some are refused.
+    const all = await Promise.all(['a', 'b', 'c', 'd'].map((pw) => call(`${gw.url}/busy`, { headers: basic('bob', pw) })));
+    const busy = all.filter((r) => r.status === 503);
+    expect(busy.length).toBeGreaterThan(0);
+    expect(all.filter((r) => r.status === 401).length).toBeGreaterThan(0);
+    expectGolden('auth/basic-auth-503-busy', busy[0]!);
   });
 
   it('the simulator explains a wrong password', async () => {

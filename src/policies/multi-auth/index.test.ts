@@ -124,9 +124,12 @@ describe('multi-auth through the gateway', () => {
           ],
         },
         { id: 'guest', groups: ['public'] },
+        { id: 'bob', credentials: [{ id: 'bob-jwt', type: 'jwt', subject: 'user-bob' }] },
       ],
       routes: [
         { id: 'any', service: 'svc', paths: ['/any'], policies: [{ name: 'multi-auth', config: { methods } }] },
+        // Without multi-auth, auth policies attached together must all pass and agree on the consumer.
+        { id: 'both', service: 'svc', paths: ['/both'], policies: [{ name: 'key-auth', config: { bearer: false } }, { name: 'jwt', config: { keys: [{ secret: SECRET }] } }] },
         {
           id: 'idp-down',
           service: 'svc',
@@ -185,6 +188,14 @@ describe('multi-auth through the gateway', () => {
     expect((await entry(anon)).consumerId).toBe('guest');
     expect((await call(`${gw.url}/staff`, { headers: { 'x-api-key': 'sluice_not-a-key-we-issued' } })).json()).toMatchObject({ code: 'auth.key_unknown' });
     expect((await call(`${gw.url}/staff`, { headers: { 'x-api-key': KEY } })).status).toBe(200);
+  });
+
+  it('separately attached auth policies are AND: both must pass, and credentials of two consumers are refused', async () => {
+    expect((await call(`${gw.url}/both`, { headers: { 'x-api-key': KEY } })).json()).toMatchObject({ code: 'auth.jwt_missing' });
+    expect((await call(`${gw.url}/both`, { headers: { 'x-api-key': KEY, authorization: `Bearer ${await token()}` } })).status).toBe(200);
+    const r = await call(`${gw.url}/both`, { headers: { 'x-api-key': KEY, authorization: `Bearer ${await token({ sub: 'user-bob' })}` } });
+    expectGolden('auth/auth-401-consumer-mismatch', r);
+    expect((await entry(r)).entries.find((x) => x.code === 'auth.consumer_mismatch')?.data).toMatchObject({ consumer: 'bob', authenticated_before: 'alice' });
   });
 
   it('shadow mode records the refusal and forwards', async () => {
