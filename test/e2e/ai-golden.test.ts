@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, startGateway, type TestGateway } from '../../src/test-support/gateway.js';
 import { expectGolden } from '../../src/test-support/golden.js';
 import { consumer } from '../../src/test-support/llm-mocks/helpers.js';
@@ -13,15 +13,27 @@ const LIMITED = 'sk-sluice-golden-limited-01';
 
 describe('AI route denials (golden)', () => {
   let mock: LlmMock;
+  let claude: LlmMock;
   let gw: TestGateway;
   let replace: Record<string, string>;
 
   beforeAll(async () => {
     mock = await startLlmMock('openai');
+    claude = await startLlmMock('anthropic');
+    const once = { retries: { attempts: 0 }, timeouts: { attempt: '100ms' } };
     gw = await startGateway({
       ai: {
-        providers: [{ id: 'openai', type: 'openai', base_url: `${mock.url}/v1`, keys: [{ id: 'k', secret: 'plain:sk-up' }] }],
-        models: [{ name: 'gpt-4o', targets: [{ provider: 'openai', model: 'gpt-4o' }], routing: { retries: { attempts: 0 }, timeouts: { attempt: '100ms' } } }],
+        providers: [
+          { id: 'openai', type: 'openai', base_url: `${mock.url}/v1`, keys: [{ id: 'k', secret: 'plain:sk-up' }] },
+          { id: 'anthropic', type: 'anthropic', base_url: claude.url, keys: [{ id: 'k', secret: 'plain:sk-ant-up' }] },
+        ],
+        models: [
+          { name: 'gpt-4o', targets: [{ provider: 'openai', model: 'gpt-4o' }], routing: once },
+          { name: 'haiku', targets: [{ provider: 'anthropic', model: 'claude-haiku-4-5' }], routing: once },
+          // One upstream model per dialect: a 429 rests the key for that model only.
+          { name: 'busy-openai', targets: [{ provider: 'openai', model: 'busy-1' }], routing: once },
+          { name: 'busy-anthropic', targets: [{ provider: 'openai', model: 'busy-2' }], routing: once },
+        ],
       },
       services: [{ id: 'llm', kind: 'ai' }],
       routes: [
@@ -39,6 +51,7 @@ describe('AI route denials (golden)', () => {
   afterAll(async () => {
     await gw.close();
     await mock.close();
+    await claude.close();
   });
 
   const dialects = [
@@ -68,6 +81,21 @@ describe('AI route denials (golden)', () => {
       it('400 rejected by the provider (passed through)', async () => {
         mock.queue('chat', { status: 400, fixture: 'openai-chat/error-400-unsupported-parameter.response.json' });
         expectGolden(`ai/${d.name}-400-upstream-rejected`, await post(d.auth(KEY), d.body('gpt-4o')), replace);
+      });
+      it('400 invalid parameter, naming it', async () => {
+        const body = { ...d.body('gpt-4o'), messages: [{ role: 'user', content: [{ type: d.name === 'openai' ? 'image_url' : 'image', source: {}, image_url: {} }] }] };
+        expectGolden(`ai/${d.name}-400-invalid-param`, await post(d.auth(KEY), body), replace);
+      });
+      it('400 not expressible for the provider (ai.unsupported)', async () => {
+        const body = d.name === 'openai' ? { ...d.body('haiku'), logprobs: true } : { ...d.body('haiku'), messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'base64', media_type: 'image/png', data: 'AA' } }] }] };
+        const before = claude.seen.length;
+        expectGolden(`ai/${d.name}-400-unsupported`, await post(d.auth(KEY), body), replace);
+        expect(claude.seen.length).toBe(before);
+      });
+      it('429 the provider rate limits, with Retry-After; then 503 no target while the key rests', async () => {
+        mock.queue('chat', { status: 429, fixture: 'openai-chat/error-429-rate-limit-exceeded.response.json', headers: { 'retry-after': '30' } });
+        expectGolden(`ai/${d.name}-429-upstream-rate-limited`, await post(d.auth(KEY), d.body(`busy-${d.name}`)), replace);
+        expectGolden(`ai/${d.name}-503-no-target`, await post(d.auth(KEY), d.body(`busy-${d.name}`)), replace);
       });
       it('429 rate limited (rate-limit), with Retry-After', async () => {
         const limited = d.auth(LIMITED);

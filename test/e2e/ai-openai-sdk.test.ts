@@ -254,6 +254,11 @@ describe('AI gateway: OpenAI SDK', () => {
     const e4 = await alice.chat.completions.create({ model: 'gpt-4o' } as never).catch((e: unknown) => e);
     expect(e4).toBeInstanceOf(OpenAI.BadRequestError);
     expect((e4 as InstanceType<typeof OpenAI.BadRequestError>).code).toBe('ai.invalid_request');
+    expect((e4 as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('messages');
+
+    const e5 = await alice.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: '' } }] }] }).catch((e: unknown) => e);
+    expect(e5).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((e5 as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('messages[0].content[0].image_url.url');
   });
 
   it('an upstream 429 becomes openai.RateLimitError saying it was the upstream, with Retry-After', async () => {
