@@ -28,6 +28,9 @@ export class OpenAIStreamEncoder implements StreamEncoder {
   private fingerprint: string | undefined;
   private readonly started = new Set<number>();
   private readonly finished = new Set<number>();
+  /** `data: {"id":…,"system_fingerprint":…,` of the current model and fingerprint (built once, not per chunk). */
+  private prefix = '';
+  private prefixKey: string | undefined;
 
   constructor(private readonly opts: StreamEncoderOptions = {}) {}
 
@@ -35,6 +38,17 @@ export class OpenAIStreamEncoder implements StreamEncoder {
     this.id ??= this.opts.id ?? `chatcmpl-${randomUUID().replaceAll('-', '')}`;
     this.created ??= this.opts.created ?? Math.floor(Date.now() / 1000);
     return { id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.opts.model ?? model, system_fingerprint: this.fingerprint ?? null };
+  }
+
+  /** One chunk frame: the cached envelope text, then the choice (the hot path: one stringify per chunk). */
+  private chunkFrame(model: string, choice: Record<string, unknown>): string {
+    const key = `${model}\u0000${this.fingerprint ?? ''}`;
+    if (key !== this.prefixKey) {
+      const env = JSON.stringify(this.envelope(model));
+      this.prefix = `data: ${env.slice(0, -1)},"choices":[`;
+      this.prefixKey = key;
+    }
+    return `${this.prefix}${JSON.stringify(choice)}]${this.opts.includeUsage ? ',"usage":null' : ''}}\n\n`;
   }
 
   encode(chunk: ChatChunk, _usage?: Usage): string {
@@ -64,7 +78,7 @@ export class OpenAIStreamEncoder implements StreamEncoder {
     if (chunk.logprobs) choice['logprobs'] = openaiLogprobs(chunk.logprobs);
     choice['finish_reason'] = finish ?? null;
     if (finish !== undefined) this.finished.add(i);
-    return this.frame({ ...this.envelope(chunk.model), choices: [choice] });
+    return this.chunkFrame(chunk.model, choice);
   }
 
   finish(usage?: Usage, finishReason?: FinishReason): string {
@@ -73,7 +87,7 @@ export class OpenAIStreamEncoder implements StreamEncoder {
     for (const i of this.started) {
       if (this.finished.has(i)) continue;
       this.finished.add(i);
-      out += this.frame({ ...this.envelope(this.model ?? ''), choices: [{ index: i, delta: {}, finish_reason: finishReason ?? 'stop' }] });
+      out += this.chunkFrame(this.model ?? '', { index: i, delta: {}, finish_reason: finishReason ?? 'stop' });
     }
     if (this.opts.includeUsage && usage) out += `data: ${JSON.stringify({ ...this.envelope(this.model ?? ''), choices: [], usage: openaiUsage(usage) })}\n\n`;
     return `${out}data: [DONE]\n\n`;
@@ -88,10 +102,5 @@ export class OpenAIStreamEncoder implements StreamEncoder {
     };
     if (this.opts.requestId !== undefined) error['request_id'] = this.opts.requestId;
     return `data: ${JSON.stringify({ error })}\n\n`;
-  }
-
-  private frame(body: Record<string, unknown>): string {
-    if (this.opts.includeUsage) body['usage'] = null;
-    return `data: ${JSON.stringify(body)}\n\n`;
   }
 }
