@@ -162,6 +162,7 @@ describe('hmac-auth decision logic', () => {
     expect(() => compile({}, new MemoryCounters(), [{ ...creds[0]!, secret: 'env:SLUICE_NOT_SET_ANYWHERE' }])).toThrow(/names environment variable SLUICE_NOT_SET_ANYWHERE, which is not set/);
     expect(() => compile({}, new MemoryCounters(), [creds[0]!, { ...creds[0]!, id: 'second' }])).toThrow(/"alice-hmac" and "second" have the same key_id/);
     expect(() => compile({ clock_skew: '10h' })).toThrow(/clock_skew: must be between 1s and 1h/);
+    expect(() => compile({ signed_headers: ['@request-target'] })).toThrow(/signed_headers: must include date \(or x-date\)/);
   });
 });
 

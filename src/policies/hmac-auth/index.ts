@@ -50,6 +50,9 @@ export const hmacAuth = definePolicy<HmacAuthConfig>({
     const skewMs = parseDuration(config.clock_skew ?? '300s') ?? ctx.fail('clock_skew', 'must be a duration');
     if (skewMs < 1000 || skewMs > 3_600_000) ctx.fail('clock_skew', 'must be between 1s and 1h');
     const required = (config.signed_headers ?? ['@request-target', 'date']).map((h) => (h === '(request-target)' ? '@request-target' : h));
+    if (!required.includes('date') && !required.includes('x-date')) {
+      ctx.fail('signed_headers', 'must include date (or x-date): without a signed date the clock-skew window means nothing and a captured request could be replayed later');
+    }
     const validateBody = config.validate_body ?? true;
     const bodyLimit = config.body_limit ?? 1_048_576;
     const strip = config.strip_credential ?? true;
