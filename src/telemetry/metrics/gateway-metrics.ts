@@ -14,7 +14,8 @@ export interface GatewayFacts {
 /** Metrics of the main thread, read when scraped (nothing is updated per request). */
 export function gatewayRegistry(facts: GatewayFacts): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'sluice_process_' });
+  // sluice_process_cpu_seconds_total, sluice_nodejs_heap_size_used_bytes, …
+  collectDefaultMetrics({ register: registry, prefix: 'sluice_' });
   new Counter({
     name: 'sluice_log_records_dropped_total',
     help: 'Call-log records dropped because the buffer was full or the writer was down (requests are never slowed down).',

@@ -11,7 +11,8 @@ export interface JsonlOptions {
 
 /**
  * Appends one JSON record per line; rotates by size like logrotate (`f` → `f.1` → … → `f.<keep>`,
- * the oldest deleted). Writes are whole batches, appended in order by the single worker.
+ * the oldest deleted), between records, so a file never exceeds `maxSize` unless one record does.
+ * Appended in order by the single worker.
  */
 export class JsonlSink implements LogSink {
   readonly name: string;
@@ -33,6 +34,7 @@ export class JsonlSink implements LogSink {
   private async rotate(): Promise<void> {
     await this.fh?.close();
     this.fh = undefined;
+    this.size = 0;
     const p = this.o.path;
     if (this.o.keep === 0) await rm(p, { force: true });
     else {
@@ -44,18 +46,42 @@ export class JsonlSink implements LogSink {
 
   async push(records: readonly CallLog[]): Promise<void> {
     if (records.length === 0) return;
+    let written = 0;
     try {
-      const text = records.map((r) => JSON.stringify(r)).join('\n') + '\n';
-      const bytes = Buffer.byteLength(text);
-      if (this.size > 0 && this.size + bytes > this.o.maxSize) await this.rotate();
-      const fh = await this.file();
-      await fh.write(text);
-      this.size += bytes;
-      this.events.sent(this.name, records.length);
+      // A file stays within max_size (unless one record alone is bigger): rotate between records.
+      let chunk = '';
+      let chunkBytes = 0;
+      let pending = 0;
+      for (const r of records) {
+        const line = `${JSON.stringify(r)}\n`;
+        const bytes = Buffer.byteLength(line);
+        if (this.size + chunkBytes + bytes > this.o.maxSize && this.size + chunkBytes > 0) {
+          await this.append(chunk, chunkBytes);
+          written += pending;
+          chunk = '';
+          chunkBytes = 0;
+          pending = 0;
+          await this.rotate();
+        }
+        chunk += line;
+        chunkBytes += bytes;
+        pending++;
+      }
+      await this.append(chunk, chunkBytes);
+      written += pending;
+      this.events.sent(this.name, written);
     } catch (err) {
-      this.events.dropped(this.name, records.length);
+      if (written > 0) this.events.sent(this.name, written);
+      this.events.dropped(this.name, records.length - written);
       this.events.error(this.name, err);
     }
+  }
+
+  private async append(text: string, bytes: number): Promise<void> {
+    if (bytes === 0) return;
+    const fh = await this.file();
+    await fh.write(text);
+    this.size += bytes;
   }
 
   async close(): Promise<void> {
