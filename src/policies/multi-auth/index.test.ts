@@ -150,7 +150,8 @@ describe('multi-auth through the gateway', () => {
     (await call(`${gw.admin}/traces/${r.headers['x-request-id'] as string}`)).json<{ consumerId?: string; entries: { policy?: { name: string; id: string }; outcome: string; code?: string; enforced?: boolean; data?: Record<string, unknown> }[] }>();
 
   it('each method authenticates on its own: API key, HTTP Basic (asynchronous scrypt), JWT', async () => {
-    for (const headers of [{ 'x-api-key': KEY }, { authorization: `Basic ${Buffer.from('alice:correct horse').toString('base64')}` }, { authorization: `Bearer ${await token()}` }]) {
+    const each: Record<string, string>[] = [{ 'x-api-key': KEY }, { authorization: `Basic ${Buffer.from('alice:correct horse').toString('base64')}` }, { authorization: `Bearer ${await token()}` }];
+    for (const headers of each) {
       const r = await call(`${gw.url}/any`, { headers });
       expect(r.status).toBe(200);
       expect(up.seen.at(-1)!.headers['x-consumer-id']).toBe('alice');
