@@ -1,5 +1,5 @@
 import { isPolicyResponse, runRequestPhases, startExecution, type Execution, type Halt } from '../core/pipeline.js';
-import type { ProblemFieldError } from '../core/problem.js';
+import type { ErrorDialect, ProblemFieldError } from '../core/problem.js';
 import type { PolicyRef } from '../core/trace.js';
 import type { GatewayRequestContext } from './request-context.js';
 import { invalidPathReason } from './path-check.js';
@@ -16,6 +16,8 @@ export type Evaluation =
       readonly policy?: PolicyRef;
       readonly route?: CompiledRoute;
       readonly exec?: Execution;
+      /** The error dialect when no route was entered (a 405: the dialect of the route whose path matched). */
+      readonly dialect?: ErrorDialect;
     }
   | {
       /** A policy answered the request itself with a bodiless, non-error response (RespondDecision). */
@@ -46,8 +48,8 @@ export function evaluate(snap: Snapshot, ctx: GatewayRequestContext): Evaluation
   }
   if (m.kind === 'method_not_allowed') {
     const allow = m.allow.join(', ');
-    ctx.trace.add({ step: 'route', phase: 'route', outcome: 'deny', code: 'route.method_not_allowed', detail: `${ctx.method} not allowed; route allows ${allow}`, data: { allow: m.allow }, ms: 0 });
-    return { kind: 'answer', code: 'route.method_not_allowed', detail: `Method ${ctx.method} is not allowed here. Allowed: ${allow}.`, headers: { allow } };
+    ctx.trace.add({ step: 'route', phase: 'route', outcome: 'deny', code: 'route.method_not_allowed', detail: `${ctx.method} not allowed; route allows ${allow}`, data: { allow: m.allow, route: m.entry.payload.id }, ms: 0 });
+    return { kind: 'answer', code: 'route.method_not_allowed', detail: `Method ${ctx.method} is not allowed here. Allowed: ${allow}.`, headers: { allow }, dialect: m.entry.payload.dialect };
   }
   const route = m.entry.payload;
   ctx.route = { id: route.id, serviceId: route.service.id, params: m.params, tags: route.tags };

@@ -94,7 +94,7 @@ export class DataPlane {
   private act(req: IncomingMessage, res: ServerResponse, snap: Snapshot, ctx: GatewayRequestContext, ev: Evaluation, startedAt: number, timestamp: number): void {
     try {
       if (ev.kind === 'answer') {
-        const dialect = ev.route?.dialect ?? snap.dialects.get('problem');
+        const dialect = ev.route?.dialect ?? ev.dialect ?? snap.dialects.get('problem');
         const { status, bytes } = writeAnswer(res, ctx, this.host.reasons, snap.version, dialect, ev);
         this.finish(snap, ctx, ev.exec, ev.route, { status, answeredBy: 'gateway', code: ev.code, completed: true, bytesOut: bytes, bytesIn: ctx.bufferedBody?.length }, startedAt, timestamp, ev.policy);
         return;

@@ -53,6 +53,8 @@ describe('Router', () => {
     expect(find('PUT', '/orders/1')).toBe('405 DELETE,GET');
     expect(find('GET', '/orders')).toBe('405 POST');
     expect(find('POST', '/orders')).toBe('orders-post');
+    // The route whose path matched comes with the 405, so its error dialect can answer it.
+    expect(r.find('PUT', '/orders/1', undefined, {})).toMatchObject({ kind: 'method_not_allowed', entry: { payload: 'param' } });
   });
 
   it('lets routes name the same path position differently', () => {

@@ -24,7 +24,8 @@ type HostMatcher = (host: string) => boolean;
 
 export type RouteMatch<R> =
   | { readonly kind: 'match'; readonly entry: RouterEntry<R>; readonly params: Readonly<Record<string, string | undefined>>; readonly rest: string | undefined }
-  | { readonly kind: 'method_not_allowed'; readonly allow: readonly string[] }
+  /** `entry`: the most specific route whose path matched, so its error dialect answers the 405. */
+  | { readonly kind: 'method_not_allowed'; readonly allow: readonly string[]; readonly entry: RouterEntry<R> }
   | { readonly kind: 'not_found' };
 
 function hostMatcher(pattern: string): HostMatcher {
@@ -106,9 +107,11 @@ export class Router<R> {
     if (!found) return NOT_FOUND;
     const list = found.store as Candidate<R>[];
     let allow: Set<string> | undefined;
+    let pathMatched: RouterEntry<R> | undefined;
     for (const c of list) {
       if (!matchesRequest(c, host, headers)) continue;
       if (c.methods && !c.methods.has(method)) {
+        pathMatched ??= c.entry;
         allow ??= new Set();
         for (const m of c.methods) allow.add(m);
         continue;
@@ -121,6 +124,7 @@ export class Router<R> {
       if (!(path === prefix || path.startsWith(prefix + '/')) || list.includes(candidate)) continue;
       if (!matchesRequest(candidate, host, headers)) continue;
       if (candidate.methods && !candidate.methods.has(method)) {
+        pathMatched ??= candidate.entry;
         allow ??= new Set();
         for (const m of candidate.methods) allow.add(m);
         continue;
@@ -128,7 +132,7 @@ export class Router<R> {
       const rest = path.slice(prefix.length + 1);
       return { kind: 'match', entry: candidate.entry, params: { '*': rest }, rest };
     }
-    if (allow) return { kind: 'method_not_allowed', allow: [...allow].sort() };
+    if (allow && pathMatched) return { kind: 'method_not_allowed', allow: [...allow].sort(), entry: pathMatched };
     return NOT_FOUND;
   }
 }

@@ -69,7 +69,7 @@ export async function simulate(snap: Snapshot, reasons: ReasonTable, input: Simu
   };
   const entries: TraceEntry[] = ctx.trace.entries;
   if (ev.kind === 'answer') {
-    const r = renderAnswer(ctx, reasons, snap.version, ev.route?.dialect ?? snap.dialects.get('problem'), ev);
+    const r = renderAnswer(ctx, reasons, snap.version, ev.route?.dialect ?? ev.dialect ?? snap.dialects.get('problem'), ev);
     const hdrs: Record<string, string> = {};
     for (let i = 0; i < r.headers.length; i += 2) hdrs[r.headers[i]!.toLowerCase()] = r.headers[i + 1]!;
     let parsed: unknown = r.body;

@@ -68,7 +68,9 @@ describe('AI route denials (golden)', () => {
       it('401 unknown key (key-auth)', async () => expectGolden(`ai/${d.name}-401-key-unknown`, await post(d.auth('sk-not-a-known-key-123'), d.body('gpt-4o')), replace));
       it('403 model not permitted (model-access)', async () => expectGolden(`ai/${d.name}-403-model-not-permitted`, await post(d.auth(LIMITED), d.body('gpt-4o')), replace));
       it('404 unknown model', async () => expectGolden(`ai/${d.name}-404-model-not-found`, await post(d.auth(KEY), d.body('gpt-9')), replace));
+      // The router refuses the method before any route is entered; the 405 still speaks the dialect of the route whose path matched.
       it('405 wrong method', async () => expectGolden(`ai/${d.name}-405-method`, await call(`${gw.url}${d.path}`, { method: 'GET', headers: d.auth(KEY) }), replace));
+      it('404 no AI API under the route prefix', async () => expectGolden(`ai/${d.name}-404-no-api`, await call(`${gw.url}${d.path}/extra`, { method: 'POST', headers: { 'content-type': 'application/json', ...d.auth(KEY) }, body: '{}' }), replace));
       it('400 not JSON', async () => expectGolden(`ai/${d.name}-400-invalid-json`, await post(d.auth(KEY), '{"model":'), replace));
       it('502 upstream failed', async () => {
         mock.queue('chat', { status: 500, body: '{"error":{"message":"internal","type":"server_error"}}' });
