@@ -14,6 +14,7 @@ interface RouteSchema {
   params?: { properties?: Record<string, unknown>; required?: string[] };
   headers?: { properties?: Record<string, unknown>; required?: string[] };
   response?: Record<string, unknown>;
+  returns?: Record<string, unknown>;
 }
 
 /** Strips TypeBox's symbol keys and our `errorMessage` hint so the document is plain JSON Schema. */
@@ -43,9 +44,9 @@ export function collectOpenApi(app: FastifyInstance): OpenApiCollector {
       add('query', schema.querystring);
       add('header', schema.headers);
       const responses: Record<string, unknown> = {};
-      for (const [code, sch] of Object.entries(schema.response ?? { 200: {} })) {
-        const desc = (sch as { description?: string }).description ?? 'OK';
-        responses[code] = { description: desc, content: { 'application/json': { schema: clean(sch) } } };
+      for (const [code, sch] of Object.entries(schema.returns ?? schema.response ?? { 200: {} })) {
+        const desc = (sch as { description?: string }).description ?? (code === '201' ? 'Created' : code === '204' ? 'No content' : 'OK');
+        responses[code] = code === '204' ? { description: desc } : { description: desc, content: { 'application/json': { schema: clean(sch) } } };
       }
       responses['default'] = { description: 'Error (problem+json)', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
       (paths[path] ??= {})[method.toLowerCase()] = {
@@ -61,9 +62,18 @@ export function collectOpenApi(app: FastifyInstance): OpenApiCollector {
   return {
     document: () => ({
       openapi: '3.1.0',
-      info: { title: 'Sluice admin API', version: '1', description: 'Manage the gateway: config, traces, simulation. Errors are RFC 9457 problem+json with a stable `code`.' },
+      info: {
+        title: 'Sluice admin API',
+        version: '1',
+        description: 'Manage the gateway (config, traces, simulation) and the API management plane (teams, users, APIs and releases, consumers, subscriptions, audit log, developer portal). Errors are RFC 9457 problem+json with a stable `code`. Entities carry a `revision`, also their ETag: send it back in `If-Match` to write (412 when stale).',
+      },
       paths,
+      security: [{ bearer: [] }, { session: [] }, {}],
       components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'An API token (`sluice_pat_…`, POST /auth/tokens) or the bootstrap token (SLUICE_ADMIN_TOKEN).' },
+          session: { type: 'apiKey', in: 'cookie', name: 'sluice_session', description: 'Console session (POST /auth/login); writes also need the `X-CSRF-Token` header.' },
+        },
         schemas: {
           Problem: {
             type: 'object',
@@ -90,5 +100,7 @@ declare module 'fastify' {
     description?: string;
     tags?: string[];
     hide?: boolean;
+    /** Documented answers (OpenAPI only; unlike `response`, they do not filter what is sent). */
+    returns?: Record<string, unknown>;
   }
 }

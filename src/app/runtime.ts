@@ -7,6 +7,7 @@ import { configHash, resolveConfig } from '../config/resolve.js';
 import type { ConfigDocument } from '../config/schema.js';
 import { createAdminServer } from '../admin/server.js';
 import { Gateway } from '../gateway/gateway.js';
+import { managementFor, type ManagementPlane } from '../management/plane.js';
 import { createProxyServer, drain, listen } from '../gateway/listener.js';
 import { Store, StaleVersionError } from '../store/store.js';
 import { BatchWriter } from '../telemetry/batch-writer.js';
@@ -40,6 +41,16 @@ export interface StartOptions {
   readonly logger?: Logger;
   /** The modules to run (default: every module of this build, src/app/modules.ts). For embedding and tests. */
   readonly modules?: readonly SluiceModule[];
+  /** Where SLUICE_ADMIN_EMAIL / SLUICE_ADMIN_PASSWORD (the first admin) are read; default process.env. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** What the first start did about admin users (printed once by `sluice start`; never logged). */
+export interface FirstAdmin {
+  /** Email of the owner created from SLUICE_ADMIN_EMAIL / SLUICE_ADMIN_PASSWORD. */
+  readonly created?: string;
+  /** One-time setup token (24 h) to create the first owner with `POST /auth/setup`. */
+  readonly setupToken?: string;
 }
 
 /**
@@ -68,6 +79,10 @@ export class Sluice {
   private layer: DocumentLayer | undefined;
   /** Call logs, analytics, metrics, tracing (src/telemetry). */
   telemetry: Telemetry | undefined;
+  /** Teams, users, APIs, consumers, subscriptions (src/management); its document layer is installed. */
+  management: ManagementPlane | undefined;
+  /** Set on a first start (no admin user yet). */
+  firstAdmin: FirstAdmin = {};
   proxyAddress = { port: 0, host: '' };
   adminAddress = { port: 0, host: '' };
 
@@ -104,6 +119,12 @@ export class Sluice {
     app.telemetry = telemetry;
     try {
       await app.loadInitialConfig();
+      // The management plane completes every stored document with its APIs and consumers (and in
+      // store mode brings the data plane up to date with its tables) before anything is served.
+      const management = managementFor(app);
+      app.management = management;
+      await management.start();
+      app.firstAdmin = await management.auth.bootstrap(o.env ?? process.env);
       telemetry.attach(gateway);
       const proxy = createProxyServer(gateway, { port: o.port, host: o.host });
       app.proxyServer = proxy;
@@ -212,6 +233,7 @@ export class Sluice {
       if (this.pollTimer) clearInterval(this.pollTimer);
       if (this.proxyServer?.listening) await drain(this.proxyServer, () => this.gateway.inflight(), graceMs);
       await this.adminServer?.close();
+      await this.management?.close();
       await this.gateway.close();
       await this.traceWriter.close();
       await this.telemetry?.close();

@@ -46,7 +46,7 @@ export function normalizeDefinition(def: Partial<ApiDefinition> | undefined): Ap
 }
 
 /** Checks that need more than the schema: managed policies, route ids, authentication when subscriptions are required. */
-function checkDefinition(m: ManagementPlane, def: ApiDefinition, subscriptionRequired: boolean, base: { policies?: { name: string; enabled?: boolean }[] }): void {
+export function checkDefinition(m: ManagementPlane, def: ApiDefinition, subscriptionRequired: boolean, base: { policies?: { name: string; enabled?: boolean }[] }): void {
   const errors: { path: string; message: string }[] = [];
   const managed = (list: readonly { name: string }[] | undefined, path: string) =>
     list?.forEach((x, i) => {

@@ -1,5 +1,6 @@
-import type { AuditInput } from '../store/management/index.js';
-import type { Principal } from './roles.js';
+import type { AuditEntry, AuditInput, ManagementTables } from '../store/management/index.js';
+import { notFound } from './errors.js';
+import { readableTeams, type Principal } from './roles.js';
 
 /** Keys whose values never reach the audit log (the stored forms of secrets included). */
 const SECRET_KEY = /^(password|password_hash|passwordHash|secret|token|token_hash|tokenHash|key|key_hash|previous_key_hash|csrf|client_secret|private_key)$/i;
@@ -42,4 +43,28 @@ export function auditEntry(actor: Actor, d: AuditDraft): AuditInput {
     ...(actor.requestId ? { requestId: actor.requestId } : {}),
     ...(actor.ip ? { ip: actor.ip } : {}),
   };
+}
+
+/**
+ * The audit log as a principal may read it: everything with a global role, else the entries of its
+ * teams (user and token changes have no team and need a global role).
+ */
+export async function listAudit(
+  tables: ManagementTables,
+  p: Principal,
+  q: { limit?: number; before?: string; team?: string; actor?: string; action?: string; resource_type?: string; resource_id?: string; since?: number },
+): Promise<{ items: AuditEntry[]; next?: string }> {
+  const visible = readableTeams(p);
+  if (q.team && visible && !visible.includes(q.team)) throw notFound('team', q.team);
+  const teams = q.team ? [q.team] : visible;
+  return tables.audit.list({
+    ...(q.limit ? { limit: q.limit } : {}),
+    ...(q.before ? { before: q.before } : {}),
+    ...(teams ? { teams } : {}),
+    ...(q.actor ? { actor: q.actor } : {}),
+    ...(q.action ? { action: q.action } : {}),
+    ...(q.resource_type ? { resourceType: q.resource_type } : {}),
+    ...(q.resource_id ? { resourceId: q.resource_id } : {}),
+    ...(q.since !== undefined ? { since: q.since } : {}),
+  });
 }

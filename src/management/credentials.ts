@@ -150,3 +150,17 @@ export function exportableFields(c: CredentialRecord): Record<string, unknown> {
   for (const [k, v] of Object.entries(c.fields)) if (issuer ? issuer.exportable.includes(k) : !SECRETISH.test(k)) out[k] = v;
   return out;
 }
+
+/** The stored fields that never leave Sluice (a password hash, a generic type's secrets): `config apply` keeps them. */
+export function secretFields(c: CredentialRecord): Record<string, unknown> {
+  const shown = exportableFields(c);
+  return Object.fromEntries(Object.entries(c.fields).filter(([k]) => !(k in shown)));
+}
+
+const DISPLAY = new Set(['hint', 'scopes', 'username', 'subject', 'issuer', 'previous_expires_at']);
+
+/** What lists may show of a credential with these stored fields. */
+export function displayOf(type: string, fields: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const known = ISSUERS.has(type);
+  return Object.fromEntries(Object.entries(fields).filter(([k]) => (known ? DISPLAY.has(k) : !SECRETISH.test(k))));
+}

@@ -48,3 +48,9 @@ export interface Deprecation {
 
 /** Policies the management plane attaches itself; an API definition may not carry them. */
 export const MANAGED_POLICIES = new Set(['subscription', 'api-lifecycle']);
+
+/** The deprecation facts of an API record (stored as JSON). */
+export function deprecationOf(a: { readonly deprecation?: unknown }): Partial<Deprecation> | undefined {
+  const d = a.deprecation;
+  return d !== null && typeof d === 'object' ? d : undefined;
+}

@@ -24,6 +24,8 @@ export interface WriteOptions {
   readonly dataPlane: boolean;
   /** Config version message, e.g. `api.publish orders-v1`. */
   readonly message: string;
+  /** Replaces the operator's part of the config document in the same write (`config apply`). */
+  readonly document?: unknown;
 }
 
 /**
@@ -76,11 +78,11 @@ export class ManagementPlane {
   }
 
   /** Recomposes the latest stored document with the current entities; a new version only when it changed. */
-  async syncDataPlane(actor: Actor, message: string): Promise<{ version: number; changed: boolean }> {
+  async syncDataPlane(actor: Actor, message: string, document?: unknown): Promise<{ version: number; changed: boolean }> {
     for (let attempt = 0; ; attempt++) {
       const latest = await this.host.store.configs.latest();
       try {
-        const r = await this.host.applyDocument(stripManaged(latest?.document ?? {}), { expectedVersion: latest?.version ?? 0, author: actor.principal.name, message });
+        const r = await this.host.applyDocument(stripManaged(document ?? latest?.document ?? {}), { expectedVersion: latest?.version ?? 0, author: actor.principal.name, message });
         return { version: r.version, changed: r.changed };
       } catch (err) {
         if (err instanceof StaleVersionError && attempt < 3) continue;
@@ -103,12 +105,12 @@ export class ManagementPlane {
         const ctx: WriteContext = { tx, actor, audit: (d) => audits.push(d), emit: (e) => events.push(e) };
         const r = await fn(ctx);
         for (const d of audits) await tx.audit.insert(auditEntry(actor, d));
-        if (o.dataPlane) await this.validate(tx);
+        if (o.dataPlane) await this.validate(tx, undefined, o.document);
         return r;
       });
       if (o.dataPlane) {
         try {
-          await this.syncDataPlane(actor, o.message);
+          await this.syncDataPlane(actor, o.message, o.document);
         } catch (err) {
           this.host.log.error({ err, message: o.message }, 'management change committed but the gateway did not take it; it will be retried on the next change or restart');
           throw err;
@@ -132,10 +134,10 @@ export class ManagementPlane {
    * Validates (and compiles, then discards) the document the transaction's state would produce;
    * `adjust` can change the entities first (a draft checked as if it were published).
    */
-  async validate(tx: ManagementTables, adjust?: (e: Entities) => Entities): Promise<void> {
+  async validate(tx: ManagementTables, adjust?: (e: Entities) => Entities, document?: unknown): Promise<void> {
     const entities = await loadEntities(tx);
     const parts = generateParts(adjust ? adjust(entities) : entities);
-    const base = await this.baseDocument(tx);
+    const base = document !== undefined ? stripManaged(document) : await this.baseDocument(tx);
     this.trial = parts;
     try {
       this.host.validateDocument(base);

@@ -91,7 +91,7 @@ export function requestSubscription(m: ManagementPlane, actor: Actor, input: { a
     const existing = await tx.subscriptions.byPair(api.id, consumer.id);
     let sub: SubscriptionRecord;
     if (existing) {
-      if (existing.state === 'pending' || existing.state === 'approved') throw new ManagementError('admin.conflict', `Consumer ${consumer.id} already has a ${existing.state} subscription to ${api.id} (${existing.id}).`);
+      if (existing.state === 'pending' || existing.state === 'approved') throw new ManagementError('admin.conflict', `Consumer ${consumer.id} already has ${existing.state === 'approved' ? 'an' : 'a'} ${existing.state} subscription to ${api.id} (${existing.id}).`);
       sub = (await tx.subscriptions.update(existing.id, { state, reason: input.reason ?? null, comment: null, requestedBy: p.name, decidedBy: auto ? 'auto' : null, decidedAt: auto ? now : null }))!;
     } else {
       sub = await tx.subscriptions.insert({ id: newId('sub'), apiId: api.id, consumerId: consumer.id, state, ...(input.reason ? { reason: input.reason } : {}), requestedBy: p.name, ...(auto ? { decidedBy: 'auto', decidedAt: now } : {}) });

@@ -35,7 +35,7 @@ export async function getUser(m: ManagementPlane, p: Principal, id: string): Pro
 }
 
 /** A one-time password (re)set token for a user: returned once, stored hashed (72 hours). */
-async function issueReset(m: ManagementPlane, userId: string): Promise<string> {
+export async function issueReset(m: ManagementPlane, userId: string): Promise<string> {
   const token = randomToken('reset_', 24);
   await m.tables.setMeta(`password_reset:${userId}`, JSON.stringify({ hash: sha256(token), expires: Date.now() + RESET_TTL }));
   return `${userId}.${token}`;

@@ -44,16 +44,17 @@ export class WebhookDispatcher {
   private async deliverAll(events: readonly ManagementEvent[]): Promise<void> {
     const teams = [...new Set(events.flatMap((e) => e.teams))];
     const hooks = (await this.tables.webhooks.list(teams)).filter((h) => h.active);
-    await Promise.all(events.flatMap((e) => hooks.filter((h) => e.teams.includes(h.teamId) && matches(h.events, e.type)).map((h) => this.deliver(h, e))));
+    await Promise.all(events.flatMap((e) => hooks.filter((h) => e.teams.includes(h.teamId) && matches(h.events, e.type)).map((h) => this.deliverNow(h, e))));
   }
 
-  private async deliver(h: WebhookRecord, e: ManagementEvent): Promise<void> {
+  /** Delivers one event to one webhook (retrying), and records the outcome on it. */
+  async deliverNow(h: WebhookRecord, e: ManagementEvent, retries = RETRY_DELAYS.length): Promise<{ status: number | null; error?: string }> {
     const at = Date.now();
     const id = randomUUID();
     const body = JSON.stringify({ id, type: e.type, created_at: new Date(at).toISOString(), team: h.teamId, data: e.data });
     let status: number | null = null;
     let error: string | undefined;
-    for (let attempt = 0; attempt <= RETRY_DELAYS.length && !this.closed; attempt++) {
+    for (let attempt = 0; attempt <= retries && !this.closed; attempt++) {
       try {
         const r = await request(h.url, {
           method: 'POST',
@@ -69,11 +70,12 @@ export class WebhookDispatcher {
       } catch (err) {
         error = (err as { code?: string }).code ?? (err as Error).message;
       }
-      const delay = RETRY_DELAYS[attempt];
+      const delay = attempt < retries ? RETRY_DELAYS[attempt] : undefined;
       if (delay !== undefined) await new Promise((r) => setTimeout(r, delay).unref());
     }
     await this.tables.webhooks.recordDelivery(h.id, { at, event: e.type, status, ...(error ? { error } : {}) }).catch(() => undefined);
     if (status === null || status >= 300) this.log.warn({ webhook: h.id, event: e.type, status, error }, 'webhook delivery failed');
+    return { status, ...(error ? { error } : {}) };
   }
 
   /** Waits (bounded) for deliveries in flight; stops retrying. */

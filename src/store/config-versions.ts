@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { writeTransaction } from './management/write-transaction.js';
 import type { Database } from './schema.js';
 
 export interface ConfigVersion {
@@ -51,7 +52,7 @@ export class ConfigVersions {
    */
   async save(document: unknown, hash: string, opts: { expectedVersion?: number; author?: string; message?: string } = {}): Promise<ConfigVersion> {
     try {
-      return await this.db.transaction().execute(async (trx) => {
+      return await writeTransaction(this.db, async (trx) => {
         const cur = await trx.selectFrom('config_versions').select('version').orderBy('version', 'desc').limit(1).executeTakeFirst();
         const current = cur?.version ?? 0;
         if (opts.expectedVersion !== undefined && opts.expectedVersion !== current) throw new StaleVersionError(opts.expectedVersion, current);

@@ -1,6 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { parseConfigText, toYaml } from '../../config/yaml.js';
+import { auditEntry } from '../../management/audit.js';
+import { actorOf } from '../auth.js';
 import type { AdminHost } from '../context.js';
 import { AdminError } from '../problem.js';
 
@@ -22,6 +24,11 @@ function author(req: FastifyRequest): string | undefined {
 
 export const configRoutes = (host: AdminHost): FastifyPluginAsync =>
   async function config(app) {
+    /** Config writes land in the audit log too (who, which version, why). */
+    const audit = async (req: FastifyRequest, action: string, before: number, r: { version: number; hash: string; changed: boolean }, extra: Record<string, unknown> = {}) => {
+      if (!r.changed) return;
+      await host.store.management.audit.insert(auditEntry(actorOf(req), { action, resource: { type: 'config', id: String(r.version) }, before: { version: before }, after: { version: r.version, hash: r.hash, ...extra } }));
+    };
     // YAML bodies are accepted as well as JSON, so `curl --data-binary @sluice.yaml` works.
     app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml'], { parseAs: 'string' }, (_req, body, done) => {
       try {
@@ -60,7 +67,10 @@ export const configRoutes = (host: AdminHost): FastifyPluginAsync =>
       },
     }, async (req, reply) => {
       requireStore();
-      const r = await host.applyDocument(req.body, { expectedVersion: ifMatch(req), author: author(req), message: typeof req.headers['x-sluice-message'] === 'string' ? req.headers['x-sluice-message'] : undefined });
+      const before = host.currentDocument().version;
+      const message = typeof req.headers['x-sluice-message'] === 'string' ? req.headers['x-sluice-message'] : undefined;
+      const r = await host.applyDocument(req.body, { expectedVersion: ifMatch(req), author: author(req) ?? req.principal?.name, message });
+      await audit(req, 'config.replace', before, r, message ? { message } : {});
       void reply.header('etag', `"${r.version}"`);
       return r;
     });
@@ -111,7 +121,9 @@ export const configRoutes = (host: AdminHost): FastifyPluginAsync =>
       const v = (req.body as { version: number }).version;
       const found = await host.store.configs.get(v);
       if (!found) throw new AdminError('admin.not_found', `No config version ${v}.`);
-      const r = await host.applyDocument(found.document, { expectedVersion: ifMatch(req), author: author(req), message: `rollback to version ${v}` });
+      const before = host.currentDocument().version;
+      const r = await host.applyDocument(found.document, { expectedVersion: ifMatch(req), author: author(req) ?? req.principal?.name, message: `rollback to version ${v}` });
+      await audit(req, 'config.rollback', before, r, { rolled_back_to: v });
       void reply.header('etag', `"${r.version}"`);
       return r;
     });

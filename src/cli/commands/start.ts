@@ -1,6 +1,6 @@
 import { Sluice } from '../../app/runtime.js';
 import { ConfigError } from '../../config/field-errors.js';
-import { intOption, parse } from '../args.js';
+import { UsageError, intOption, parse } from '../args.js';
 
 const env = (k: string) => process.env[k] || undefined;
 
@@ -16,7 +16,10 @@ export async function startCommand(argv: string[]): Promise<number> {
     redis: { type: 'string' },
     'log-level': { type: 'string' },
     'admin-token': { type: 'string' },
+    'admin-auth': { type: 'string' },
   });
+  const adminAuth = v['admin-auth'] ?? env('SLUICE_ADMIN_AUTH');
+  if (adminAuth !== undefined && adminAuth !== 'required' && adminAuth !== 'local') throw new UsageError(`--admin-auth must be "required" or "local" (got ${adminAuth})`);
   let app: Sluice;
   try {
     app = await Sluice.start({
@@ -30,6 +33,7 @@ export async function startCommand(argv: string[]): Promise<number> {
       redisUrl: v.redis ?? env('SLUICE_REDIS'),
       logLevel: v['log-level'] ?? env('SLUICE_LOG_LEVEL') ?? 'info',
       adminToken: v['admin-token'] ?? env('SLUICE_ADMIN_TOKEN'),
+      ...(adminAuth ? { adminAuth } : {}),
     });
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -39,7 +43,10 @@ export async function startCommand(argv: string[]): Promise<number> {
     process.stderr.write(`sluice: cannot start: ${(err as Error).message}\n`);
     return 1;
   }
-  process.stdout.write(`sluice ready: proxy http://${app.proxyAddress.host}:${app.proxyAddress.port}  admin http://${app.adminAddress.host}:${app.adminAddress.port}\n`);
+  const admin = `http://${app.adminAddress.host}:${app.adminAddress.port}`;
+  if (app.firstAdmin.created) process.stdout.write(`sluice: created the first admin user ${app.firstAdmin.created} (owner) from SLUICE_ADMIN_EMAIL / SLUICE_ADMIN_PASSWORD\n`);
+  if (app.firstAdmin.setupToken) process.stdout.write(setupMessage(admin, app.firstAdmin.setupToken));
+  process.stdout.write(`sluice ready: proxy http://${app.proxyAddress.host}:${app.proxyAddress.port}  admin ${admin}\n`);
   process.on('SIGHUP', () => {
     app.reload().then(
       (r) => app.log.info(r, r.changed ? 'config reloaded' : 'config unchanged'),
@@ -57,4 +64,16 @@ export async function startCommand(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+}
+
+/** Printed once, on the first start without SLUICE_ADMIN_EMAIL: how to create the first owner. */
+export function setupMessage(admin: string, token: string): string {
+  return [
+    'sluice: no admin user yet. Create the first owner with this one-time setup token (valid 24 hours, shown only now):',
+    `  ${token}`,
+    `  sluice admin setup --admin ${admin} --token ${token} --email you@example.com   (reads the password from SLUICE_ADMIN_PASSWORD or stdin)`,
+    `  or: POST ${admin}/auth/setup {"token": "…", "email": "…", "password": "…"}`,
+    '  Lost it? `sluice admin setup-link --data DIR` (or --store URL) issues a new one. Or start with SLUICE_ADMIN_EMAIL and SLUICE_ADMIN_PASSWORD set.',
+    '',
+  ].join('\n');
 }

@@ -7,6 +7,7 @@ import { SubscriptionsRepo } from './subscriptions.js';
 import { TeamsRepo } from './teams.js';
 import { UsersRepo } from './users.js';
 import { WebhooksRepo } from './webhooks.js';
+import { writeTransaction } from './write-transaction.js';
 
 /**
  * The management tables over one connection or one transaction. `transaction` runs `fn` with
@@ -32,7 +33,7 @@ export class ManagementTables {
   }
 
   transaction<T>(fn: (tx: ManagementTables) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => fn(new ManagementTables(trx)));
+    return writeTransaction(this.db, (trx) => fn(new ManagementTables(trx)));
   }
 
   async getMeta(key: string): Promise<string | undefined> {
@@ -50,6 +51,7 @@ export class ManagementTables {
 }
 
 export { ConflictError, StaleEntityError, newId, type Page, type PageQuery } from './common.js';
+export { writeTransaction } from './write-transaction.js';
 export type { ApiRecord, ApiRelease, ApiPatch, ApiQuery } from './apis.js';
 export type { AuditEntry, AuditInput, AuditQuery } from './audit.js';
 export type { ConsumerRecord, CredentialRecord, ConsumerQuery } from './consumers.js';
