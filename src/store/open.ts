@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration as KyselyMigration } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration as KyselyMigration } from 'kysely';
 import pg from 'pg';
 import { MIGRATIONS } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -51,8 +51,13 @@ export async function migrate(conn: StoreConnection, schema?: string): Promise<s
   if (conn.dialect === 'postgres' && schema) {
     await conn.db.schema.createSchema(schema).ifNotExists().execute();
   }
+  // Kysely looks for its migration tables in every schema unless told which: pin them to the
+  // connection's own, or another schema of the same database (a parallel test suite) hides them.
+  const tableSchema =
+    conn.dialect === 'postgres' ? (schema ?? (await sql<{ s: string }>`select current_schema() as s`.execute(conn.db)).rows[0]?.s) : undefined;
   const migrator = new Migrator({
     db: conn.db,
+    ...(tableSchema ? { migrationTableSchema: tableSchema } : {}),
     provider: {
       getMigrations: () =>
         Promise.resolve(
