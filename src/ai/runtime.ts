@@ -1,4 +1,5 @@
 import type { PolicyLogger } from '../core/policy.js';
+import { GoogleTokenSources } from './keys/google-token.js';
 import { KeyHealth } from './keys/key-pool.js';
 import { CircuitBreaker } from './routing/breaker.js';
 import { ProviderPools } from './upstream/pools.js';
@@ -18,11 +19,13 @@ const EVENT_RING = 200;
 
 /**
  * State of the AI gateway that outlives config versions: provider connection pools, circuit
- * breakers per target and the health of each provider key (a key disabled after a 401 stays out
- * while the config keeps the same secret). One per running gateway, provided as service `ai`.
+ * breakers per target, the health of each provider key (a key disabled after a 401 stays out
+ * while the config keeps the same secret) and the OAuth tokens minted from service-account keys
+ * (a reload keeps them). One per running gateway, provided as service `ai`.
  */
 export class AiRuntime {
   readonly pools = new ProviderPools();
+  readonly googleTokens = new GoogleTokenSources();
   private readonly breakers = new Map<string, CircuitBreaker>();
   private readonly keys = new Map<string, KeyHealth>();
   private readonly ring: AiEvent[] = [];

@@ -6,6 +6,7 @@ import { suggest } from '../../config/field-errors.js';
 import type { ProviderAdapter, Target } from '../providers/contract.js';
 import { lookupModel, type ModelFacts } from '../catalog/catalog.js';
 import { masterKeysFromEnv, resolveSecret, SecretError, type MasterKey } from '../keys/crypto.js';
+import { GoogleTokenError, isServiceAccountKey, type GoogleTokenSource, type TokenSource } from '../keys/google-token.js';
 import { KeyHealth, KeyPool, type ProviderKey } from '../keys/key-pool.js';
 import type { CircuitBreaker } from '../routing/breaker.js';
 import { DEFAULT_ROUTING, mergeRouting, type RoutingSettings } from '../routing/settings.js';
@@ -33,6 +34,19 @@ export interface CompiledProvider {
 export interface KeyMaterial {
   readonly apiKey?: string;
   readonly aws?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
+  /**
+   * Bearer tokens minted per attempt from a service-account key (Vertex AI); `apiKey` is then unset
+   * and each attempt's Target carries the current token.
+   */
+  readonly tokenSource?: TokenSource;
+  /** The project the credential belongs to (a service-account key's `project_id`), when `project` is not set. */
+  readonly project?: string;
+}
+
+interface ResolvedKey {
+  readonly material: KeyMaterial;
+  /** Identifies the secret (a hash): a new secret under the same key id starts healthy. */
+  readonly fingerprint: string;
 }
 
 /** A (provider, model) target of a model name, with its breaker and precomputed prices. */
@@ -96,7 +110,7 @@ function checkBaseUrl(raw: string, path: string): { baseUrl: string; origin: str
   return { baseUrl: raw.replace(/\/+$/, ''), origin: u.origin };
 }
 
-function keyMaterial(k: ProviderKeyConfig, path: string, masters: readonly MasterKey[], env: NodeJS.ProcessEnv): KeyMaterial {
+function keyMaterial(k: ProviderKeyConfig, path: string, masters: readonly MasterKey[], env: NodeJS.ProcessEnv, a: ProviderAdapter, runtime: AiRuntime): ResolvedKey {
   const secret = (field: 'secret' | 'aws_secret_access_key' | 'aws_session_token'): string | undefined => {
     const ref = k[field];
     if (ref === undefined) return undefined;
@@ -112,7 +126,19 @@ function keyMaterial(k: ProviderKeyConfig, path: string, masters: readonly Maste
   if (k.aws_access_key_id && !sak) fail(`${path}.aws_secret_access_key`, 'is required with aws_access_key_id');
   if (!apiKey && !k.aws_access_key_id) fail(path, 'set "secret" (or aws_access_key_id and aws_secret_access_key for Bedrock SigV4)');
   const aws = k.aws_access_key_id && sak ? { accessKeyId: k.aws_access_key_id, secretAccessKey: sak, sessionToken: secret('aws_session_token') } : undefined;
-  return { apiKey, aws };
+  const fingerprint = createHash('sha256').update(`${apiKey ?? ''}\u0000${aws?.accessKeyId ?? ''}\u0000${aws?.secretAccessKey ?? ''}`).digest('hex').slice(0, 16);
+  if (apiKey && a.auth === 'bearer' && isServiceAccountKey(apiKey)) {
+    // Parsed (and its private key read) here, once per key: the runtime keeps the source across reloads.
+    let tokenSource: GoogleTokenSource;
+    try {
+      tokenSource = runtime.googleTokens.get(apiKey);
+    } catch (err) {
+      if (err instanceof GoogleTokenError) return fail(`${path}.secret`, err.message);
+      throw err;
+    }
+    return { material: { aws, tokenSource, project: tokenSource.key.projectId }, fingerprint };
+  }
+  return { material: { apiKey, aws }, fingerprint };
 }
 
 function compileProvider(p: ProviderConfig, i: number, deps: AiCompileDeps, masters: readonly MasterKey[]): CompiledProvider {
@@ -135,15 +161,17 @@ function compileProvider(p: ProviderConfig, i: number, deps: AiCompileDeps, mast
     const kp = `${path}.keys[${j}]`;
     if (seen.has(k.id)) fail(`${kp}.id`, `duplicate key id ${JSON.stringify(k.id)}`);
     seen.add(k.id);
-    const material = keyMaterial(k, kp, masters, env);
-    const fp = createHash('sha256').update(`${material.apiKey ?? ''}\u0000${material.aws?.accessKeyId ?? ''}\u0000${material.aws?.secretAccessKey ?? ''}`).digest('hex').slice(0, 16);
-    return { id: k.id, weight: k.weight ?? 100, priority: k.priority ?? 0, health: deps.runtime.keyHealth(p.id, k.id, fp), material };
+    const { material, fingerprint } = keyMaterial(k, kp, masters, env, a, deps.runtime);
+    return { id: k.id, weight: k.weight ?? 100, priority: k.priority ?? 0, health: deps.runtime.keyHealth(p.id, k.id, fingerprint), material };
   });
   if (keys.length === 0) keys.push({ id: '-', weight: 100, priority: 0, health: new KeyHealth(), material: {} });
   else if (keys.every((k) => k.weight === 0)) fail(`${path}.keys`, 'every key has weight 0: no request could be served');
   for (const field of a.requires ?? []) {
     if (field === 'apiKey' || field === 'providerModel' || field === 'baseUrl' || field === 'deployment') continue;
-    const has = field === 'awsCredentials' ? keys.some((k) => k.material.aws) : p[TARGET_FIELD[field] as keyof ProviderConfig] !== undefined;
+    const has =
+      field === 'awsCredentials'
+        ? keys.some((k) => k.material.aws)
+        : p[TARGET_FIELD[field] as keyof ProviderConfig] !== undefined || (field === 'project' && keys.every((k) => k.material.project !== undefined));
     if (!has) fail(`${path}.${field === 'awsCredentials' ? 'keys' : TARGET_FIELD[field] ?? field}`, `is required by provider type ${type}`);
   }
   const settings = {
@@ -171,7 +199,7 @@ function targetFor(p: CompiledProvider, cfg: ProviderConfig, providerModel: stri
     apiKey: k.material.apiKey,
     apiVersion: cfg.api_version,
     region: cfg.region,
-    project: cfg.project,
+    project: cfg.project ?? k.material.project,
     organization: cfg.organization,
     awsCredentials: k.material.aws,
     extraHeaders: cfg.headers,

@@ -18,7 +18,7 @@ export const SECRET_DESCRIPTION =
 export const ProviderKeySchema = Type.Object(
   {
     id: Id('Key id, unique within the provider: shown in traces, logs and the admin status (never the secret).'),
-    secret: Type.Optional(Type.String({ minLength: 1, description: `The API key. ${SECRET_DESCRIPTION}` })),
+    secret: Type.Optional(Type.String({ minLength: 1, description: `The API key (Vertex AI: an access token, or a service-account key JSON from which Sluice mints tokens). ${SECRET_DESCRIPTION}` })),
     aws_access_key_id: Type.Optional(Type.String({ minLength: 1, description: 'Bedrock SigV4: access key id (may be plain; it is not a secret).' })),
     aws_secret_access_key: Type.Optional(Type.String({ minLength: 1, description: `Bedrock SigV4: secret access key. ${SECRET_DESCRIPTION}` })),
     aws_session_token: Type.Optional(Type.String({ minLength: 1, description: `Bedrock SigV4: session token. ${SECRET_DESCRIPTION}` })),

@@ -19,10 +19,14 @@ interface Mock {
   /** The next answer, when a test wants a failure. */
   fail?: { status: number; body: string };
   delayMs: number;
+  /** expires_in of the tokens minted. */
+  expiresIn: number;
+  /** Failures answered (mock.fail). */
+  failed: number;
   lastClaims?: Record<string, unknown>;
   lastKid?: string;
 }
-const mock: Mock = { server: createServer(), url: '', issued: 0, delayMs: 0 };
+const mock: Mock = { server: createServer(), url: '', issued: 0, delayMs: 0, expiresIn: 3599, failed: 0 };
 
 const read = (req: IncomingMessage) =>
   new Promise<string>((resolve) => {
@@ -41,7 +45,10 @@ beforeAll(async () => {
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(typeof body === 'string' ? body : JSON.stringify(body));
       };
-      if (mock.fail) return answer(mock.fail.status, mock.fail.body);
+      if (mock.fail) {
+        mock.failed++;
+        return answer(mock.fail.status, mock.fail.body);
+      }
       if (req.headers['content-type'] !== 'application/x-www-form-urlencoded' || form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') {
         return answer(400, { error: 'unsupported_grant_type', error_description: 'Invalid grant_type' });
       }
@@ -53,7 +60,7 @@ beforeAll(async () => {
         return answer(400, { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' });
       }
       mock.issued++;
-      answer(200, { access_token: `ya29.token-${mock.issued}`, expires_in: 3599, token_type: 'Bearer' });
+      answer(200, { access_token: `ya29.token-${mock.issued}`, expires_in: mock.expiresIn, token_type: 'Bearer' });
     })();
   });
   await new Promise<void>((r) => mock.server.listen(0, '127.0.0.1', r));
@@ -64,7 +71,19 @@ beforeEach(() => {
   mock.issued = 0;
   mock.fail = undefined;
   mock.delayMs = 0;
+  mock.expiresIn = 3599;
+  mock.failed = 0;
 });
+
+/** Polls `f` until it yields `want` (a background refresh lands a moment later). */
+async function eventually(f: () => Promise<string>, want: string): Promise<string> {
+  let v = await f();
+  for (let i = 0; i < 100 && v !== want; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+    v = await f();
+  }
+  return v;
+}
 
 const keyFile = (over: Record<string, unknown> = {}) =>
   JSON.stringify({
@@ -96,16 +115,55 @@ describe('google service-account tokens', () => {
     expect(mock.issued).toBe(1);
   });
 
-  it('refreshes shortly before expiry, and after invalidate()', async () => {
+  it('refreshes in the background shortly before expiry, at once after expiry or invalidate()', async () => {
     const c = clock();
     const src = new GoogleTokenSource(parseServiceAccountKey(keyFile()), { now: c.now, refreshMarginMs: 60_000 });
     await src.token();
     c.advance(3599_000 - 60_000 - 1);
     expect(await src.token()).toBe('ya29.token-1');
+    expect(mock.issued).toBe(1);
     c.advance(2);
+    // Inside the margin the cached token is still served (no request waits) while a new one is fetched.
+    expect(await src.token()).toBe('ya29.token-1');
+    expect(await eventually(() => src.token(), 'ya29.token-2')).toBe('ya29.token-2');
+    expect(mock.issued).toBe(2);
+    src.invalidate('ya29.token-1'); // an older token: the current one stays
     expect(await src.token()).toBe('ya29.token-2');
-    src.invalidate();
+    src.invalidate('ya29.token-2');
     expect(await src.token()).toBe('ya29.token-3');
+    c.advance(3600_000);
+    expect(await src.token()).toBe('ya29.token-4'); // expired: waits for the new one
+  });
+
+  it('the margin is at most half of a short token lifetime', async () => {
+    mock.expiresIn = 60;
+    const c = clock();
+    const src = new GoogleTokenSource(parseServiceAccountKey(keyFile()), { now: c.now });
+    await src.token();
+    c.advance(29_000);
+    expect(await src.token()).toBe('ya29.token-1');
+    expect(mock.issued).toBe(1);
+    c.advance(1_001);
+    await src.token();
+    expect(await eventually(() => src.token(), 'ya29.token-2')).toBe('ya29.token-2');
+  });
+
+  it('after a failed background refresh, tries again only after retryMs', async () => {
+    const c = clock();
+    const src = new GoogleTokenSource(parseServiceAccountKey(keyFile()), { now: c.now, refreshMarginMs: 60_000, retryMs: 5_000 });
+    await src.token();
+    c.advance(3599_000 - 30_000);
+    mock.fail = { status: 503, body: 'unavailable' };
+    expect(await src.token()).toBe('ya29.token-1');
+    await eventually(() => Promise.resolve(String(mock.failed)), '1');
+    await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 5; i++) expect(await src.token()).toBe('ya29.token-1');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(mock.failed).toBe(1);
+    mock.fail = undefined;
+    c.advance(5_001);
+    await src.token();
+    expect(await eventually(() => src.token(), 'ya29.token-2')).toBe('ya29.token-2');
   });
 
   it('shares one exchange between concurrent callers', async () => {
@@ -158,6 +216,8 @@ describe('google service-account tokens', () => {
     expect(() => parseServiceAccountKey(keyFile({ type: 'authorized_user' }))).toThrow('the Google key has "type": "authorized_user"; a service-account key ("service_account") is needed');
     expect(() => parseServiceAccountKey(keyFile({ client_email: '' }))).toThrow('the Google service-account key has no "client_email"');
     expect(() => parseServiceAccountKey(keyFile({ private_key: 'secret-not-pem' }))).toThrow(/"private_key" is not a PEM private key/);
+    const damaged = keyFile({ private_key: privateKey.replace(/\n[A-Za-z0-9+/]{10}/, '\n') });
+    expect(() => parseServiceAccountKey(damaged)).toThrow('the Google service-account key\'s "private_key" cannot be read as an RSA private key');
   });
 
   it('keeps one source per key across lookups (config reloads keep their tokens)', async () => {

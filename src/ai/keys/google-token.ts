@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createPrivateKey } from 'node:crypto';
 import { importPKCS8, SignJWT } from 'jose';
 
 /**
@@ -55,6 +55,12 @@ export function parseServiceAccountKey(text: string): ServiceAccountKey {
   if (o.type !== 'service_account') throw new GoogleTokenError(`the Google key has "type": ${JSON.stringify(o.type ?? null)}; a service-account key ("service_account") is needed`);
   const privateKey = field('private_key', true)!;
   if (!privateKey.includes('PRIVATE KEY')) throw new GoogleTokenError('the Google service-account key\'s "private_key" is not a PEM private key');
+  // Read once here (config load), so a damaged key is a config error rather than a failure at the first request.
+  try {
+    if (createPrivateKey(privateKey).asymmetricKeyType !== 'rsa') throw new Error('not RSA');
+  } catch {
+    throw new GoogleTokenError('the Google service-account key\'s "private_key" cannot be read as an RSA private key');
+  }
   const key: { -readonly [K in keyof ServiceAccountKey]: ServiceAccountKey[K] } = {
     clientEmail: field('client_email', true)!,
     privateKey,
@@ -69,8 +75,10 @@ export function parseServiceAccountKey(text: string): ServiceAccountKey {
 
 export interface GoogleTokenOptions {
   readonly scope?: string;
-  /** Refresh this long before expiry (default 5 minutes). */
+  /** Refresh this long before expiry (default 5 minutes; at most half the token's lifetime). */
   readonly refreshMarginMs?: number;
+  /** After a failed background refresh, wait this long before trying again (default 10 s). */
+  readonly retryMs?: number;
   /** One token exchange may take this long (default 10 s). */
   readonly timeoutMs?: number;
   readonly now?: () => number;
@@ -80,19 +88,33 @@ export interface GoogleTokenOptions {
 interface Cached {
   readonly token: string;
   readonly expiresAt: number;
+  /** From here on the token is still served, but a new one is fetched in the background. */
+  readonly refreshAt: number;
+}
+
+/** A bearer credential minted on demand and cached (Vertex AI service accounts). */
+export interface TokenSource {
+  /** The current token; waits for the token endpoint only when none is valid (first use, expiry, invalidation). */
+  token(): Promise<string>;
+  /** Forget the cached token because the upstream refused it (only if it is still `rejected`, when given). */
+  invalidate(rejected?: string): void;
 }
 
 /**
- * Access tokens of one service account. `token()` answers from the cache until `refreshMarginMs`
- * before expiry; concurrent callers share one exchange; a failed refresh keeps serving a token that
- * has not expired yet.
+ * Access tokens of one service account. `token()` answers from the cache; within `refreshMarginMs`
+ * of expiry it still answers from the cache and refreshes in the background, so requests wait for
+ * the token endpoint only when no valid token exists. Concurrent callers share one exchange; a
+ * failed refresh keeps serving a token that has not expired yet.
  */
-export class GoogleTokenSource {
+export class GoogleTokenSource implements TokenSource {
   private cached: Cached | undefined;
   private inflight: Promise<Cached> | undefined;
   private signingKey: ReturnType<typeof importPKCS8> | undefined;
+  /** No background refresh before this time (one just failed). */
+  private quietUntil = 0;
   private readonly scope: string;
   private readonly margin: number;
+  private readonly retryMs: number;
   private readonly timeoutMs: number;
   private readonly now: () => number;
   private readonly fetchFn: typeof fetch;
@@ -103,6 +125,7 @@ export class GoogleTokenSource {
   ) {
     this.scope = opts.scope ?? CLOUD_PLATFORM_SCOPE;
     this.margin = opts.refreshMarginMs ?? 5 * 60_000;
+    this.retryMs = opts.retryMs ?? 10_000;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.now = opts.now ?? Date.now;
     this.fetchFn = opts.fetch ?? fetch;
@@ -111,18 +134,19 @@ export class GoogleTokenSource {
   async token(): Promise<string> {
     const now = this.now();
     const c = this.cached;
-    if (c && now < c.expiresAt - this.margin) return c.token;
-    try {
-      return (await this.refresh()).token;
-    } catch (err) {
-      if (c && now < c.expiresAt) return c.token;
-      throw err;
+    if (c && now < c.expiresAt) {
+      if (now >= c.refreshAt && now >= this.quietUntil) {
+        this.refresh().catch(() => {
+          this.quietUntil = this.now() + this.retryMs;
+        });
+      }
+      return c.token;
     }
+    return (await this.refresh()).token;
   }
 
-  /** Forget the cached token (the upstream refused it with a 401). */
-  invalidate(): void {
-    this.cached = undefined;
+  invalidate(rejected?: string): void {
+    if (rejected === undefined || this.cached?.token === rejected) this.cached = undefined;
   }
 
   private refresh(): Promise<Cached> {
@@ -169,9 +193,9 @@ export class GoogleTokenSource {
     const token = j.access_token;
     const expiresIn = j.expires_in;
     if (typeof token !== 'string' || token.length === 0) throw new GoogleTokenError('the Google token endpoint answered without an access_token', res.status);
-    const seconds = typeof expiresIn === 'number' && expiresIn > 0 ? expiresIn : 3600;
+    const lifetime = (typeof expiresIn === 'number' && expiresIn > 0 ? expiresIn : 3600) * 1000;
     // Counted from before the exchange, so a slow answer never makes the token look fresher than it is.
-    return { token, expiresAt: started + seconds * 1000 };
+    return { token, expiresAt: started + lifetime, refreshAt: started + lifetime - Math.min(this.margin, lifetime / 2) };
   }
 
   private async assertion(iat: number): Promise<string> {

@@ -69,6 +69,31 @@ describe('router', () => {
     expect(seen).toEqual(['k2']);
   });
 
+  it('a refused token (renewable 401) is retried with the same key without spending a retry; a second refusal disables it', async () => {
+    const { ai, trace, ctl } = setup({
+      providers: [{ id: 'p1', type: 'stub', keys: [{ id: 'k1', secret: 'env:K1' }, { id: 'k2', secret: 'env:K2', priority: 1 }] }],
+      models: [{ name: 'a', targets: [{ provider: 'p1', model: 'm1' }], routing: { retries: { attempts: 1 } } }],
+    });
+    const renewable: AttemptResult<string> = { ok: false, failure: { kind: 'provider', error: { status: 401, kind: 'auth', message: 'expired' }, renewable: true } };
+    const seen: string[] = [];
+    let first = true;
+    const r = await route(ai.byName.get('a')!, ctl, async (a) => {
+      seen.push(a.key.id);
+      if (first) return (first = false), renewable;
+      return okv(a);
+    });
+    expect(r.ok && r.value).toBe('p1/m1:k1');
+    expect(seen).toEqual(['k1', 'k1']);
+    expect(ai.providers.get('p1')!.keys.keys[0]!.health.disabled).toBeUndefined();
+    expect(trace.entries.some((e) => e.code === 'ai.key_disabled')).toBe(false);
+    // Refused again with a new token: that is the key's own 401; one retry is left, for k2.
+    const seen2: string[] = [];
+    const r2 = await route(ai.byName.get('a')!, { ...ctl, trace: new DecisionTrace() }, async (a) => (seen2.push(a.key.id), a.key.id === 'k1' ? renewable : okv(a)));
+    expect(r2.ok && r2.value).toBe('p1/m1:k2');
+    expect(seen2).toEqual(['k1', 'k1', 'k2']);
+    expect(ai.providers.get('p1')!.keys.keys[0]!.health.disabled?.status).toBe(401);
+  });
+
   it('cools a key down for retry-after and answers 429 when nothing else is left', async () => {
     const { ai, ctl } = setup({
       providers: [{ id: 'p1', type: 'stub', keys: [{ id: 'k1', secret: 'env:K1' }] }],

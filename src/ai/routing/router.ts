@@ -67,6 +67,8 @@ export async function route<T>(model: CompiledModel, ctl: RequestControl, run: (
   const deadlineAt = ctl.startedAt + model.routing.overallMs;
   const excluded = new Set<ProviderKey<KeyMaterial>>();
   const skippedOpen = new Set<Deployment>();
+  /** Keys whose refused token was renewed in this request: a second refusal is the key's own. */
+  const renewed = new Set<ProviderKey<KeyMaterial>>();
   let attempts = 0;
   let last: { verdict: Verdict; attempt: Attempt } | undefined;
   let soonest: number | undefined;
@@ -103,12 +105,21 @@ export async function route<T>(model: CompiledModel, ctl: RequestControl, run: (
         return { ok: true, value: res.value, attempt, attempts };
       }
       scope.dispose();
-      const verdict = judge(res.failure, r);
+      let f = res.failure;
+      if (f.kind === 'provider' && f.renewable) {
+        if (renewed.has(key)) f = { kind: 'provider', error: f.error };
+        else renewed.add(key);
+      }
+      const verdict = judge(f, r);
       apply(verdict, attempt, ctl, wall, excluded);
       traceAttempt(ctl, attempt, group !== model, { outcome: 'error', verdict, failure: res.failure });
       if (verdict.stop === 'client_closed') return { ok: false, code: 'ai.upstream_failed', detail: 'client closed', attempts, clientClosed: true, last: attempt };
       if (verdict.stop === 'deadline') return deadline(attempts, model, attempt);
       last = { verdict, attempt };
+      if (verdict.renewed) {
+        n--; // a token refresh is not a retry: the same choice is made again with a new token
+        continue;
+      }
       tried.add(deployment);
       if (!verdict.moveOn) return failed(verdict, attempts, attempt, model);
       if (verdict.backoff && n < r.retries) {

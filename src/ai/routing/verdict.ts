@@ -5,7 +5,8 @@ import type { RoutingSettings } from './settings.js';
 
 /** How one attempt failed: the provider answered an error, the transport broke, or the request cannot be expressed. */
 export type AttemptFailure =
-  | { readonly kind: 'provider'; readonly error: ProviderError }
+  /** `renewable`: the key's cached bearer token was refused and invalidated; a new one may succeed. */
+  | { readonly kind: 'provider'; readonly error: ProviderError; readonly renewable?: boolean }
   | { readonly kind: 'transport'; readonly error: TransportError }
   | { readonly kind: 'unsupported'; readonly error: ProviderError };
 
@@ -21,6 +22,8 @@ export interface Verdict {
   readonly moveOn: boolean;
   /** Wait (full jitter) before the next attempt in the same model. */
   readonly backoff: boolean;
+  /** The key's token was renewed: try again without spending a retry (once per key and request). */
+  readonly renewed?: boolean;
   /** Stop now: the client left or the deadline passed. */
   readonly stop?: 'client_closed' | 'deadline';
   /** What the client gets if this was the last attempt. */
@@ -64,6 +67,9 @@ export function judge(f: AttemptFailure, r: RoutingSettings): Verdict {
   const listed = r.fallbackStatus.has(e.status);
   switch (e.kind) {
     case 'auth':
+      if (f.renewable) {
+        return { breaker: 'release', moveOn: true, backoff: false, renewed: true, code: 'ai.upstream_auth_failed', detail: `the provider refused the access token (${e.status}); the next attempt uses a new one` };
+      }
       return { breaker: 'release', key: 'disable', moveOn: true, backoff: false, code: 'ai.upstream_auth_failed', detail: `the provider refused the key (${e.status})` };
     case 'permission':
       return { breaker: 'release', key: 'exclude', moveOn: true, backoff: false, code: 'ai.upstream_auth_failed', detail: `the provider denied the key access (${e.status})` };

@@ -3,8 +3,10 @@ import { ProviderFailure } from '../../core/llm/errors.js';
 import type { EmbeddingsRequest } from '../../core/llm/embeddings.js';
 import type { StreamStep, StreamTranslator } from '../../core/llm/stream.js';
 import type { ChatRequest, Usage } from '../../core/llm/types.js';
-import type { ChatExchange, ParsedChat, ParsedEmbeddings, UpstreamCall } from '../providers/contract.js';
+import { GoogleTokenError } from '../keys/google-token.js';
+import type { ChatExchange, ParsedChat, ParsedEmbeddings, Target, UpstreamCall } from '../providers/contract.js';
 import type { Attempt, AttemptResult } from '../routing/router.js';
+import type { AttemptScope } from '../routing/scope.js';
 import type { AttemptFailure } from '../routing/verdict.js';
 import { classifyTransport, TransportError, UpstreamExchange } from '../upstream/http.js';
 
@@ -32,15 +34,49 @@ function pathOf(url: string): string {
   return u.pathname + u.search;
 }
 
+/** Waits for `p` unless the attempt's scope fires first (client gone, deadline, attempt timeout). */
+function withinScope<T>(scope: AttemptScope, p: Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    scope.bind({ abort: reject });
+    p.then(resolve, reject);
+  });
+}
+
+/**
+ * The attempt's Target. A key that mints bearer tokens (a Vertex AI service account) gets the
+ * current token, from the cache: the token endpoint is called only when no valid token exists.
+ * The endpoint refusing the grant (400/401) is that key's auth failure; any other failure is the
+ * upstream's (502).
+ */
+async function targetOf(a: Attempt): Promise<Target | { ok: false; failure: AttemptFailure }> {
+  const source = a.key.material.tokenSource;
+  if (!source) return a.target;
+  try {
+    return { ...a.target, apiKey: await withinScope(a.scope, source.token()) };
+  } catch (err) {
+    if (err instanceof TransportError) return transportFailure(a, err);
+    if (!(err instanceof GoogleTokenError)) throw err;
+    const refused = err.status === 400 || err.status === 401;
+    return failure({ kind: 'provider', error: refused ? { status: 401, kind: 'auth', message: err.message } : { status: 502, kind: 'server', message: err.message } });
+  }
+}
+
 /** A non-2xx answer, read whole and given to the adapter to classify. */
-async function providerError(a: Attempt, ex: UpstreamExchange): Promise<{ ok: false; failure: AttemptFailure }> {
+async function providerError(a: Attempt, target: Target, ex: UpstreamExchange): Promise<{ ok: false; failure: AttemptFailure }> {
   let body: Uint8Array;
   try {
     body = await ex.readAll(ERROR_BODY_LIMIT);
   } catch {
     body = new Uint8Array(0);
   }
-  return failure({ kind: 'provider', error: a.deployment.provider.adapter.parseError(ex.status, ex.headers, body) });
+  const error = a.deployment.provider.adapter.parseError(ex.status, ex.headers, body);
+  const source = a.key.material.tokenSource;
+  if (source && ex.status === 401) {
+    // Revoked or expired early: the next attempt (or request) mints a new token.
+    source.invalidate(target.apiKey);
+    return failure({ kind: 'provider', error, renewable: true });
+  }
+  return failure({ kind: 'provider', error });
 }
 
 function build<T>(fn: () => T): T | { ok: false; failure: AttemptFailure } {
@@ -77,7 +113,9 @@ export interface ChatStream {
 /** One chat attempt: build, send, and either parse the JSON or wait for the first streamed chunk. */
 export async function chatAttempt(a: Attempt, request: ChatRequest): Promise<AttemptResult<ChatJson | ChatStream>> {
   const adapter = a.deployment.provider.adapter;
-  const exchange: ChatExchange = { request, target: a.target };
+  const target = a.key.material.tokenSource ? await targetOf(a) : a.target;
+  if (isFailure(target)) return target;
+  const exchange: ChatExchange = { request, target };
   const call = build(() => adapter.chat.buildRequest(exchange));
   if (isFailure(call)) return call;
   const ex = dispatch(a, call);
@@ -86,7 +124,7 @@ export async function chatAttempt(a: Attempt, request: ChatRequest): Promise<Att
   } catch (err) {
     return transportFailure(a, err);
   }
-  if (ex.status >= 300) return providerError(a, ex);
+  if (ex.status >= 300) return providerError(a, target, ex);
   if (!call.stream) {
     let body: Buffer;
     try {
@@ -124,7 +162,9 @@ export async function chatAttempt(a: Attempt, request: ChatRequest): Promise<Att
 export async function embeddingsAttempt(a: Attempt, request: EmbeddingsRequest): Promise<AttemptResult<ParsedEmbeddings>> {
   const codec = a.deployment.provider.adapter.embeddings;
   if (!codec) return failure({ kind: 'unsupported', error: { status: 400, kind: 'invalid_request', message: `provider type ${a.deployment.provider.type} has no embeddings API` } });
-  const exchange = { request, target: a.target };
+  const target = a.key.material.tokenSource ? await targetOf(a) : a.target;
+  if (isFailure(target)) return target;
+  const exchange = { request, target };
   const call = build(() => codec.buildRequest(exchange));
   if (isFailure(call)) return call;
   const ex = dispatch(a, call);
@@ -133,7 +173,7 @@ export async function embeddingsAttempt(a: Attempt, request: EmbeddingsRequest):
   } catch (err) {
     return transportFailure(a, err);
   }
-  if (ex.status >= 300) return providerError(a, ex);
+  if (ex.status >= 300) return providerError(a, target, ex);
   let body: Buffer;
   try {
     body = await ex.readAll();
