@@ -251,4 +251,6 @@ export interface ChatChunk {
   readonly stopSequence?: string;
   readonly logprobs?: Logprobs;
   readonly systemFingerprint?: string;
+  /** The tier that served the request (OpenAI `service_tier`), as the provider sent it. */
+  readonly serviceTier?: string;
 }

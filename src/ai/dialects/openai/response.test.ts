@@ -12,8 +12,8 @@ const basic: ChatRequest = { model: 'gpt-4o', messages: [{ role: 'user', content
 
 /**
  * Fields of a capture that the canonical model does not carry, so no re-encoding has them: random
- * padding (`obfuscation`), per-chunk tier and fingerprint (the adapter reads them from responses only),
- * web-search `annotations`, audio and prediction token counts. `null` usage/logprobs equal absent ones.
+ * padding (`obfuscation`), web-search `annotations`, audio and prediction token counts. `null`
+ * usage/logprobs equal absent ones. (`system_fingerprint` and `service_tier` are carried, per chunk too.)
  */
 const NOT_CARRIED = ['obfuscation', 'annotations', 'audio_tokens', 'accepted_prediction_tokens', 'rejected_prediction_tokens'];
 
@@ -65,8 +65,8 @@ describe('openai dialect: streams re-encoded from the recorded ones (every split
         first ??= text;
         if (text !== first) throw new Error(`split ${cut} encoded differently`);
       }
-      // The adapter keeps fingerprints and tiers of whole responses only; per chunk they are not relayed.
-      expect(comparable(ssePayloadValues(first!), ['system_fingerprint', 'service_tier'])).toEqual(comparable(recorded, ['system_fingerprint', 'service_tier']));
+      // Everything carried comes back on every chunk, the usage chunk included: id, model, service_tier, system_fingerprint…
+      expect(comparable(ssePayloadValues(first!))).toEqual(comparable(recorded));
     });
   }
 

@@ -5,7 +5,7 @@ import { openaiType } from '../../errors/dialects.js';
 import type { AiReasonCode } from '../../reasons.js';
 import type { StreamEncoder, StreamEncoderOptions } from '../contract.js';
 import { packToolCallId } from '../shared/tool-id.js';
-import { openaiLogprobs, openaiUsage } from './response.js';
+import { openaiLogprobs, openaiServiceTier, openaiUsage } from './response.js';
 
 const STREAM_FAILED: AiReasonCode = 'ai.stream_failed';
 
@@ -26,9 +26,10 @@ export class OpenAIStreamEncoder implements StreamEncoder {
   private created: number | undefined;
   private model: string | undefined;
   private fingerprint: string | undefined;
+  private tier: string | undefined;
   private readonly started = new Set<number>();
   private readonly finished = new Set<number>();
-  /** `data: {"id":…,"system_fingerprint":…,` of the current model and fingerprint (built once, not per chunk). */
+  /** `data: {"id":…,"service_tier":…,"system_fingerprint":…,` of the current model, tier and fingerprint (built once, not per chunk). */
   private prefix = '';
   private prefixKey: string | undefined;
 
@@ -37,12 +38,16 @@ export class OpenAIStreamEncoder implements StreamEncoder {
   private envelope(model: string): Record<string, unknown> {
     this.id ??= this.opts.id ?? `chatcmpl-${randomUUID().replaceAll('-', '')}`;
     this.created ??= this.opts.created ?? Math.floor(Date.now() / 1000);
-    return { id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.opts.model ?? model, system_fingerprint: this.fingerprint ?? null };
+    const env: Record<string, unknown> = { id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.opts.model ?? model };
+    // OpenAI's key order: service_tier (only when the provider said, and only OpenAI's tier names), then system_fingerprint.
+    if (this.tier !== undefined) env['service_tier'] = this.tier;
+    env['system_fingerprint'] = this.fingerprint ?? null;
+    return env;
   }
 
   /** One chunk frame: the cached envelope text, then the choice (the hot path: one stringify per chunk). */
   private chunkFrame(model: string, choice: Record<string, unknown>): string {
-    const key = `${model}\u0000${this.fingerprint ?? ''}`;
+    const key = `${model}\u0000${this.fingerprint ?? ''}\u0000${this.tier ?? ''}`;
     if (key !== this.prefixKey) {
       const env = JSON.stringify(this.envelope(model));
       this.prefix = `data: ${env.slice(0, -1)},"choices":[`;
@@ -58,6 +63,7 @@ export class OpenAIStreamEncoder implements StreamEncoder {
     }
     this.model = chunk.model;
     if (chunk.systemFingerprint !== undefined) this.fingerprint = chunk.systemFingerprint;
+    if (chunk.serviceTier !== undefined) this.tier = openaiServiceTier(chunk.serviceTier) ?? this.tier;
     const i = chunk.choiceIndex;
     const d = chunk.delta;
     const first = !this.started.has(i);

@@ -51,6 +51,11 @@ class OpenAIStreamHandler implements FrameHandler<SseEvent> {
         if (created) this.chunks.created = created;
       }
     }
+    // Repeated on every OpenAI chunk; the latest value wins (null leaves what was seen).
+    const fp = str(j.system_fingerprint);
+    if (fp) this.chunks.systemFingerprint = fp;
+    const tier = str(j.service_tier);
+    if (tier) this.chunks.serviceTier = tier;
     const usage = isObj(j.usage) ? j.usage : isObj(j.x_groq) && isObj(j.x_groq.usage) ? j.x_groq.usage : undefined;
     if (usage) out.usage = usageFromOpenAI(usage);
     for (const c of arr(j.choices)) this.choice(obj(c), out);

@@ -94,6 +94,9 @@ describe('openai adapter: streams (every split)', () => {
       if (facts.usage) {
         expect(r.usage).toMatchObject({ inputTokens: facts.usage.prompt_tokens, outputTokens: facts.usage.completion_tokens, totalTokens: facts.usage.total_tokens });
       } else expect(r.usage).toBeUndefined();
+      // Fingerprint and tier ride on every chunk, as recorded (null: absent).
+      const head = JSON.parse(ssePayloads(fixtureText(file))[0]!) as { system_fingerprint?: string | null; service_tier?: string };
+      expect(r.chunks.map((c) => [c.systemFingerprint, c.serviceTier])).toEqual(r.chunks.map(() => [head.system_fingerprint ?? undefined, head.service_tier]));
       expectGoldenJson(`openai/stream-${name}`, r);
     });
   }

@@ -56,6 +56,9 @@ export function framedTranslator<F>(decoder: FrameDecoder<F>, handler: FrameHand
  */
 export class ChunkFactory {
   private readonly started: boolean[] = [];
+  /** Per-response facts some providers repeat on every chunk (OpenAI), put on each chunk made. */
+  systemFingerprint: string | undefined;
+  serviceTier: string | undefined;
 
   constructor(
     public id: string,
@@ -76,6 +79,8 @@ export class ChunkFactory {
       delta,
     };
     if (finishReason !== undefined) c.finishReason = finishReason;
+    if (this.systemFingerprint !== undefined) c.systemFingerprint = this.systemFingerprint;
+    if (this.serviceTier !== undefined) c.serviceTier = this.serviceTier;
     return c;
   }
 
