@@ -4,6 +4,7 @@ import { anthropicDialect } from './dialects/anthropic/index.js';
 import { openaiDialect } from './dialects/openai/index.js';
 import { anthropicErrors, openaiErrors } from './errors/dialects.js';
 import { getProvider, providerIds } from './providers/registry.js';
+import { warmTokenizer } from './accounting/estimate.js';
 import { AI_REASONS } from './reasons.js';
 import { AiRuntime } from './runtime.js';
 import type { AiTranslation } from './service/context.js';
@@ -20,7 +21,8 @@ export const AI_TRANSLATION: AiTranslation = {
 /**
  * The AI gateway: the `ai` service kind, the top-level `ai:` config section, the AI reason codes,
  * the OpenAI and Anthropic error dialects of AI routes, and the AI runtime (provider pools, key
- * health, circuit breakers) that outlives config versions and is closed at shutdown.
+ * health, circuit breakers, minted tokens) that outlives config versions and is closed at shutdown;
+ * once an ai service exists it loads the token counter in the background.
  */
 export const aiModule: SluiceModule = {
   name: 'ai',
@@ -29,7 +31,8 @@ export const aiModule: SluiceModule = {
   reasons: [AI_REASONS],
   dialects: { openai: openaiErrors, anthropic: anthropicErrors },
   setup(s) {
-    const runtime = new AiRuntime(s.log.child({ component: 'ai' }));
+    // The tokenizer is warmed up once a config with an ai service compiles (and not for config validate).
+    const runtime = new AiRuntime(s.log.child({ component: 'ai' }), warmTokenizer);
     s.provide(AI_RUNTIME_SERVICE, runtime);
     s.onClose(() => runtime.close());
   },

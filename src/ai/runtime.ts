@@ -29,8 +29,25 @@ export class AiRuntime {
   private readonly breakers = new Map<string, CircuitBreaker>();
   private readonly keys = new Map<string, KeyHealth>();
   private readonly ring: AiEvent[] = [];
+  private warming: Promise<void> | undefined;
 
-  constructor(readonly log?: PolicyLogger) {}
+  /** `warmUp` loads what requests may need later (the tokenizer); absent for `config validate`. */
+  constructor(
+    readonly log?: PolicyLogger,
+    private readonly warmUp?: () => Promise<void>,
+  ) {}
+
+  /**
+   * An ai service was compiled: start loading the tokenizer in the background once (when it may
+   * count tokens), so the first request that needs an estimate does not load it.
+   */
+  serviceCompiled(estimatesUsage: boolean): void {
+    if (!estimatesUsage || this.warming || !this.warmUp) return;
+    this.warming = this.warmUp().catch((err: unknown) => {
+      this.warming = undefined;
+      this.log?.warn({ err: err instanceof Error ? err.message : String(err) }, 'AI token counter could not be loaded ahead of need; it is loaded on first use');
+    });
+  }
 
   breaker(provider: string, model: string): CircuitBreaker {
     const k = `${provider}\u0000${model}`;

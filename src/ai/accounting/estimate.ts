@@ -4,14 +4,39 @@ import type { EmbeddingsRequest } from '../../core/llm/embeddings.js';
 /**
  * Offline token counts (gpt-tokenizer, o200k_base) for when a provider reports no usage: a stream cut
  * short by the client or the upstream, or a provider without stream usage. Estimates, marked as such.
- * The tokenizer (a few MB of ranks) is loaded on first need only, never on the hot path.
+ * The tokenizer (a few MB of ranks; evaluating them blocks the event loop once, for a few hundred
+ * ms) is loaded ahead of need by `warmTokenizer` once an ai service exists, or on first need.
+ * There is one load per process: a count asked for while it runs waits for that same load.
  */
 type Counter = (text: string) => number;
 let counter: Promise<Counter> | undefined;
+let loads = 0;
+let ready = false;
 
 function loadCounter(): Promise<Counter> {
-  counter ??= import('gpt-tokenizer/encoding/o200k_base').then((m) => (text: string) => m.countTokens(text));
+  counter ??= (loads++, import('gpt-tokenizer/encoding/o200k_base')).then(
+    (m) => {
+      const count: Counter = (text) => m.countTokens(text);
+      count('warm up'); // the first count fills the encoder's lazily built tables
+      ready = true;
+      return count;
+    },
+    (err: unknown) => {
+      counter = undefined; // a later need tries again
+      throw err;
+    },
+  );
   return counter;
+}
+
+/** Loads the tokenizer now, so that no request pays for it (the AI runtime calls it once an ai service exists). */
+export function warmTokenizer(): Promise<void> {
+  return loadCounter().then(() => undefined);
+}
+
+/** Whether the tokenizer is loaded, and how many loads were started (for tests and status). */
+export function tokenizerState(): { readonly ready: boolean; readonly loads: number } {
+  return { ready, loads };
 }
 
 /** Per-message framing overhead of chat formats (OpenAI's published counting recipe). */

@@ -51,13 +51,15 @@ export function aiServiceKind(translation: AiTranslation): ServiceKindDefinition
       const exact = new Set(patterns.filter((p) => !p.endsWith('*')));
       const prefixes = patterns.filter((p) => p.endsWith('*')).map((p) => p.slice(0, -1));
       const all = prefixes.includes('');
+      const estimateUsage = config.estimate_usage ?? true;
+      runtime.serviceCompiled(estimateUsage);
       const sc: ServiceContext = {
         serviceId: ctx.serviceId,
         ai,
         runtime,
         translation,
         maxBody: bytes(config.max_body ?? '20mb'),
-        estimateUsage: config.estimate_usage ?? true,
+        estimateUsage,
         exposes: all ? () => true : (name) => exact.has(name) || prefixes.some((p) => name.startsWith(p)),
         created: Math.floor(Date.now() / 1000),
       };
