@@ -76,6 +76,8 @@ export interface ChatMessage {
   readonly toolCallId?: string;
   /** Tool turns: the tool reported a failure (Anthropic `is_error`, Bedrock `status: error`). */
   readonly isError?: boolean;
+  /** Tool turns: a cache breakpoint on the whole result (Anthropic `cache_control` on a `tool_result` block). */
+  readonly cache?: CacheHint;
   /** Assistant turns: reasoning to send back (required by Anthropic when thinking + tools). */
   readonly reasoning?: readonly ReasoningBlock[];
   /** Assistant turns: a refusal the model gave earlier. */

@@ -68,7 +68,8 @@ function toolResult(b: Json, param: string): ChatMessage {
     });
   } else if (c !== undefined && c !== null) wrongType(cp, 'a string or an array of content blocks', c);
   const isError = optBoolean(b.is_error, at(param, 'is_error'));
-  return { role: 'tool', content, toolCallId: id, ...(isError ? { isError } : {}) };
+  const cache = cacheHint(b.cache_control, at(param, 'cache_control'));
+  return { role: 'tool', content, toolCallId: id, ...(isError ? { isError } : {}), ...(cache ? { cache } : {}) };
 }
 
 /**

@@ -115,6 +115,26 @@ describe('anthropic dialect: the Messages surface', () => {
     expect(toAnthropic(parse(body))['messages']).toEqual([{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: 'ab' }] }]);
   });
 
+  it('cache breakpoints in and on tool results reach Anthropic where they were (the block form is kept for them)', () => {
+    const hinted = { type: 'ephemeral', ttl: '5m' };
+    const messages = [
+      { role: 'user', content: 'go' },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'f', input: {} }, { type: 'tool_use', id: 't2', name: 'f', input: {} }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'tool_result', tool_use_id: 't1', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b', cache_control: hinted }] },
+          // Claude Code and agent loops mark the last block of the turn, often a tool result itself.
+          { type: 'tool_result', tool_use_id: 't2', content: 'c', cache_control: { type: 'ephemeral' } },
+        ],
+      },
+    ];
+    const body = { model: 'm', max_tokens: 8, messages };
+    const req = parse(body);
+    expect(req.messages[3]).toEqual({ role: 'tool', toolCallId: 't2', content: 'c', cache: { type: 'ephemeral' } });
+    expect(toAnthropic(req)['messages']).toEqual(messages);
+  });
+
   it('tool choice, thinking off and an output schema', () => {
     const base = { model: 'm', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] };
     expect(parse({ ...base, tool_choice: { type: 'none' } }).toolChoice).toBe('none');

@@ -17,6 +17,24 @@ describe('anthropic adapter: requests', () => {
     expect(JSON.parse(call.body as string)).toEqual({ model: 'test-model', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 4096 });
   });
 
+  it('a tool result keeps its block form when a text part carries a cache hint, and its own hint', () => {
+    const body = JSON.parse(
+      anthropic.chat.buildRequest(
+        ex({
+          messages: [
+            { role: 'assistant', content: null, toolCalls: [{ id: 'call_a', name: 'f', arguments: '{}' }, { id: 'call_b', name: 'f', arguments: '{}' }] },
+            { role: 'tool', toolCallId: 'call_a', content: [{ type: 'text', text: 'long result', cache: { type: 'ephemeral' } }] },
+            { role: 'tool', toolCallId: 'call_b', content: [{ type: 'text', text: 'x' }, { type: 'text', text: 'y' }], cache: { type: 'ephemeral', ttl: '1h' } },
+          ],
+        }),
+      ).body as string,
+    );
+    expect(body.messages[1].content).toEqual([
+      { type: 'tool_result', tool_use_id: 'call_a', content: [{ type: 'text', text: 'long result', cache_control: { type: 'ephemeral' } }] },
+      { type: 'tool_result', tool_use_id: 'call_b', content: 'xy', cache_control: { type: 'ephemeral', ttl: '1h' } },
+    ]);
+  });
+
   it('moves system text to `system`, groups parallel tool results in one user turn, parses arguments', () => {
     const req: ChatRequest = {
       ...basic,

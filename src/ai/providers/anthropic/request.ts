@@ -94,11 +94,14 @@ function messages(req: ChatRequest): AnthropicMessage[] {
     if (m.role === 'tool') {
       if (m.toolCallId === undefined) unsupported(`messages[${i}].tool_call_id`, 'a tool message needs tool_call_id');
       const content = partsOf(m.content).map((p, j) => block(p, `messages[${i}].content[${j}]`));
+      // Text alone becomes a string, unless a block carries a cache breakpoint (a string has nowhere to put it).
+      const plain = content.every((b) => b.type === 'text' && b.cache_control === undefined);
       const result: AnthropicContentBlock = {
         type: 'tool_result',
         tool_use_id: m.toolCallId,
-        content: content.every((b) => b.type === 'text') ? content.map((b) => b.text).join('') : (content as (AnthropicTextBlock | AnthropicImageBlock)[]),
+        content: plain ? content.map((b) => (b as AnthropicTextBlock).text).join('') : (content as (AnthropicTextBlock | AnthropicImageBlock)[]),
         ...(m.isError ? { is_error: true } : {}),
+        ...cache(m.cache),
       };
       if (!toolTurn) {
         toolTurn = [];
