@@ -22,7 +22,14 @@ function describe(status: number, body: unknown): string {
 }
 
 /** Talks to a running Sluice's admin API (default http://127.0.0.1:8081). */
-export async function adminCall(o: AdminClientOptions, method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, accept = 'application/json'): Promise<{ status: number; json: unknown; text: string; headers: Record<string, string | string[] | undefined> }> {
+export async function adminCall(
+  o: AdminClientOptions,
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+  path: string,
+  body?: unknown,
+  accept = 'application/json',
+  extra: Record<string, string> = {},
+): Promise<{ status: number; json: unknown; text: string; headers: Record<string, string | string[] | undefined> }> {
   let res;
   try {
     res = await request(new URL(path, o.url), {
@@ -31,6 +38,7 @@ export async function adminCall(o: AdminClientOptions, method: 'GET' | 'POST' | 
         accept,
         ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
         ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
+        ...extra,
       },
       body: body !== undefined ? JSON.stringify(body) : undefined,
       headersTimeout: 10_000,

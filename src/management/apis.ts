@@ -178,7 +178,7 @@ export function publishApi(m: ManagementPlane, actor: Actor, id: string, o: { no
     if (prev && api.liveRelease === prev.number && api.state !== 'draft' && canonicalJson(prev.snapshot) === canonicalJson(def)) {
       return { api, result: { api, release: prev, created: false }, noop: true };
     }
-    const release = await tx.apis.insertRelease({ apiId: id, number: (prev?.number ?? 0) + 1, snapshot: def, diff: diffJson(prev?.snapshot, def), ...(o.notes ? { notes: o.notes } : {}), author: actor.principal.name });
+    const release = await tx.apis.insertRelease({ apiId: id, number: (prev?.number ?? 0) + 1, snapshot: def, diff: diffJson(prev?.snapshot ?? {}, def), ...(o.notes ? { notes: o.notes } : {}), author: actor.principal.name });
     const after = (await tx.apis.update(id, { state: api.state === 'draft' ? 'published' : api.state, liveRelease: release.number }))!;
     return { api: after, result: { api: after, release, created: true }, event: { release: release.number } };
   });

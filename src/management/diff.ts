@@ -43,5 +43,8 @@ export function formatChanges(changes: readonly Change[]): string[] {
     const s = JSON.stringify(v);
     return s.length > 120 ? `${s.slice(0, 117)}...` : s;
   };
-  return changes.map((c) => (c.op === 'add' ? `+ ${c.path}: ${show(c.to)}` : c.op === 'remove' ? `- ${c.path}` : `~ ${c.path}: ${show(c.from)} → ${show(c.to)}`));
+  return changes.map((c) => {
+    const path = c.path || '(whole)';
+    return c.op === 'add' ? `+ ${path}: ${show(c.to)}` : c.op === 'remove' ? `- ${path}` : `~ ${path}: ${show(c.from)} → ${show(c.to)}`;
+  });
 }

@@ -153,7 +153,7 @@ async function applyApis(m: ManagementPlane, tx: ManagementTables, actor: Actor,
     let liveRelease = cur.liveRelease;
     if (!live || !same(live.snapshot, def)) {
       const prev = await tx.apis.latestRelease(a.id);
-      const rel = await tx.apis.insertRelease({ apiId: a.id, number: (prev?.number ?? 0) + 1, snapshot: def, diff: diffJson(live?.snapshot, def), notes: 'sluice config apply', author: actor.principal.name });
+      const rel = await tx.apis.insertRelease({ apiId: a.id, number: (prev?.number ?? 0) + 1, snapshot: def, diff: diffJson(live?.snapshot ?? {}, def), notes: 'sluice config apply', author: actor.principal.name });
       liveRelease = rel.number;
     }
     const now = new Date().toISOString();

@@ -204,7 +204,7 @@ export const apiRoutes = (host: AdminHost): FastifyPluginAsync =>
       const q = req.query as { from?: number; to?: number | 'draft' };
       const fromN = q.from ?? api.liveRelease;
       const to = q.to ?? 'draft';
-      const a = fromN !== undefined ? (await getRelease(m, p, api.id, fromN)).snapshot : undefined;
+      const a = fromN !== undefined ? (await getRelease(m, p, api.id, fromN)).snapshot : {};
       const b = to === 'draft' ? api.definition : (await getRelease(m, p, api.id, to)).snapshot;
       const changes = diffJson(a, b);
       return { from: fromN ?? null, to, changes, lines: formatChanges(changes) };

@@ -1,38 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { assemble } from '../../app/registry.js';
-import { ConfigError, formatFieldError } from '../../config/field-errors.js';
-import { resolveConfig } from '../../config/resolve.js';
-import { parseConfigText, toYaml } from '../../config/yaml.js';
-import { Gateway } from '../../gateway/gateway.js';
-import { MapServiceRegistry } from '../../app/module.js';
-import { Store } from '../../store/store.js';
-import pino from 'pino';
+import { parseConfigText } from '../../config/yaml.js';
 import { ADMIN_OPTIONS, UsageError, adminTarget, parse } from '../args.js';
 import { adminCall } from '../admin-client.js';
-
-/** Validate: schema, references, and a full compile (policies refuse bad values) — nothing starts. */
-export async function validateFile(path: string): Promise<{ ok: true; summary: string } | { ok: false; errors: string[] }> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    return { ok: false, errors: [`${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message}`] };
-  }
-  const { registry, reasons, dialects } = assemble();
-  const gw = new Gateway({ registry, reasons, dialects, log: pino({ level: 'silent' }), services: new MapServiceRegistry() });
-  try {
-    const resolved = resolveConfig(parseConfigText(text, path), registry);
-    gw.discard(gw.prepare(resolved, 0));
-    const n = (k: 'services' | 'routes' | 'consumers') => resolved[k].length;
-    return { ok: true, summary: `${path}: valid (${n('services')} services, ${n('routes')} routes, ${n('consumers')} consumers, ${resolved.policies.length} policies; hash ${resolved.hash.slice(0, 12)})` };
-  } catch (err) {
-    if (err instanceof ConfigError) return { ok: false, errors: err.errors.map(formatFieldError) };
-    throw err;
-  } finally {
-    await gw.close();
-  }
-}
 
 export async function configCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
@@ -41,7 +10,7 @@ export async function configCommand(argv: string[]): Promise<number> {
       const { positionals } = parse(rest, {}, true);
       const file = positionals[0];
       if (!file) throw new UsageError('usage: sluice config validate FILE');
-      const r = await validateFile(file);
+      const r = await (await import('./config-local.js')).validateFile(file);
       if (r.ok) {
         process.stdout.write(`${r.summary}\n`);
         return 0;
@@ -53,22 +22,42 @@ export async function configCommand(argv: string[]): Promise<number> {
       const { values: v } = parse(rest, { ...ADMIN_OPTIONS, data: { type: 'string' }, store: { type: 'string' }, output: { type: 'string', short: 'o' } });
       let yaml: string;
       if (v.data || v.store) {
-        const store = await Store.open({ url: v.store ?? join(v.data!, 'sluice.db') });
-        try {
-          const latest = await store.configs.latest();
-          yaml = toYaml(latest?.document ?? {});
-        } finally {
-          await store.close();
-        }
+        yaml = await (await import('./config-local.js')).exportOffline(v);
       } else {
-        const r = await adminCall(adminTarget(v), 'GET', '/config?format=yaml', undefined, 'application/yaml');
+        const r = await adminCall(adminTarget(v), 'GET', '/state?format=yaml', undefined, 'application/yaml');
         yaml = r.text;
       }
       if (v.output) await writeFile(v.output, yaml);
       else process.stdout.write(yaml);
       return 0;
     }
+    case 'apply': {
+      const { values: v, positionals } = parse(rest, { ...ADMIN_OPTIONS, 'dry-run': { type: 'boolean' } }, true);
+      const file = positionals[0];
+      if (!file) throw new UsageError('usage: sluice config apply FILE [--dry-run] [--admin URL]');
+      const desired = parseConfigText(await readFile(file, 'utf8'), file);
+      const admin = adminTarget(v);
+      const plan = (await adminCall(admin, 'POST', '/state/plan', desired)).json as { lines: string[]; tag: string };
+      if (plan.lines.length === 0) {
+        process.stdout.write(v.json ? `${JSON.stringify({ changed: false, lines: [] })}\n` : 'No changes: the running state already matches the file.\n');
+        return 0;
+      }
+      if (!v.json) process.stdout.write(`${v['dry-run'] ? 'Would change' : 'Changes'} (${plan.lines.length}):\n${plan.lines.map((l) => `  ${l}`).join('\n')}\n`);
+      if (v['dry-run']) {
+        if (v.json) process.stdout.write(`${JSON.stringify({ changed: false, dry_run: true, lines: plan.lines }, null, 2)}\n`);
+        return 0;
+      }
+      const r = (await adminCall(admin, 'PUT', '/state', desired, 'application/json', { 'if-match': `"${plan.tag}"` })).json as { version: number; secrets: { kind: string; owner: string; id: string; secret: Record<string, string> }[]; invitations: { email: string; reset_token: string }[] };
+      if (v.json) {
+        process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+        return 0;
+      }
+      process.stdout.write(`Applied; config version ${r.version} is active.\n`);
+      for (const x of r.secrets) process.stdout.write(`new ${x.kind} ${x.owner}/${x.id} (secret shown only now): ${Object.entries(x.secret).map(([k, s]) => `${k}=${s}`).join(' ')}\n`);
+      for (const i of r.invitations) process.stdout.write(`new user ${i.email}: set a password with POST /auth/password/reset {"link": "${i.reset_token}", …}\n`);
+      return 0;
+    }
     default:
-      throw new UsageError('usage: sluice config validate FILE | sluice config export [--admin URL | --data DIR | --store URL] [-o FILE]');
+      throw new UsageError('usage: sluice config validate FILE | sluice config export [--admin URL | --data DIR | --store URL] [-o FILE] | sluice config apply FILE [--dry-run]');
   }
 }
