@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, startGateway, type TestGateway } from '../../src/test-support/gateway.js';
 import { attemptsOf, consumer, traceOf } from '../../src/test-support/llm-mocks/helpers.js';
@@ -6,19 +7,26 @@ import { startLlmMock, type LlmMock } from '../../src/test-support/llm-mocks/ser
 
 /** Keys, fallbacks, retries, circuit breakers and timeouts, seen through the OpenAI SDK and the trace. */
 const KEY = 'sk-sluice-reliability-0123';
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+type ApiError = InstanceType<typeof OpenAI.APIError>;
 
 describe('AI gateway: routing and reliability', () => {
   let primary: LlmMock;
   let backup: LlmMock;
   let keyed: LlmMock;
+  let spread: LlmMock;
   let gw: TestGateway;
   let client: OpenAI;
+  /** The gateway's log lines (JSON), to check what operators are told. */
+  const logLines: Record<string, unknown>[] = [];
 
   beforeAll(async () => {
     primary = await startLlmMock('openai');
     backup = await startLlmMock('anthropic');
     keyed = await startLlmMock('openai');
     keyed.acceptKeys(['sk-good']);
+    spread = await startLlmMock('openai');
+    const logger = pino({ level: 'info' }, { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) });
     gw = await startGateway({
       ai: {
         providers: [
@@ -33,6 +41,19 @@ describe('AI gateway: routing and reliability', () => {
               { id: 'good', secret: 'plain:sk-good', priority: 1 },
             ],
           },
+          {
+            id: 'spread-a',
+            type: 'openai',
+            base_url: `${spread.url}/v1`,
+            keys: [
+              { id: 'a1', secret: 'plain:sk-a1', weight: 1 },
+              { id: 'a2', secret: 'plain:sk-a2', weight: 3 },
+              { id: 'a-reserve', secret: 'plain:sk-a-reserve', priority: 1 },
+            ],
+          },
+          { id: 'spread-b', type: 'openai', base_url: `${spread.url}/v1`, keys: [{ id: 'b1', secret: 'plain:sk-b1' }] },
+          // Nothing listens on port 1: connection refused.
+          { id: 'dead', type: 'openai', base_url: 'http://127.0.0.1:1/v1', keys: [{ id: 'd', secret: 'plain:sk-dead' }] },
         ],
         models: [
           { name: 'resilient', targets: [{ provider: 'primary', model: 'gpt-4o' }], fallbacks: ['backup-model'], routing: { retries: { attempts: 1, backoff: 1, max_backoff: 5 } } },
@@ -53,12 +74,31 @@ describe('AI gateway: routing and reliability', () => {
           { name: 'deadline', targets: [{ provider: 'primary', model: 'deadline-upstream' }], routing: { retries: { attempts: 3, backoff: 1, max_backoff: 2 }, timeouts: { overall: '200ms' } } },
           // Its own upstream model: primary/gpt-4o rests for a second after the first test's 429.
           { name: 'abortable', targets: [{ provider: 'primary', model: 'abort-upstream' }] },
+          {
+            name: 'balanced',
+            targets: [
+              { provider: 'spread-a', model: 'model-a', weight: 1 },
+              { provider: 'spread-b', model: 'model-b', weight: 3 },
+            ],
+          },
+          { name: 'cooling', targets: [{ provider: 'primary', model: 'cool-upstream' }], routing: { retries: { attempts: 0 } } },
+          { name: 'neighbour', targets: [{ provider: 'primary', model: 'neighbour-upstream' }] },
+          { name: 'flaky', targets: [{ provider: 'primary', model: 'flaky-upstream' }], routing: { retries: { attempts: 0 }, circuit_breaker: { failures: 2, cooldown: '300ms' } } },
+          { name: 'jittery', targets: [{ provider: 'primary', model: 'jitter-upstream' }], routing: { retries: { attempts: 3, backoff: '40ms', max_backoff: '100ms' } } },
+          { name: 'dead-first', targets: [{ provider: 'dead', model: 'gpt-4o' }], fallbacks: ['backup-model'], routing: { retries: { attempts: 0 } } },
+          { name: 'dead-strict', targets: [{ provider: 'dead', model: 'gpt-4o' }], fallbacks: ['backup-model'], routing: { retries: { attempts: 0 }, fallback_on: { connect_error: false } } },
+          {
+            name: 'picky',
+            targets: [{ provider: 'primary', model: 'picky-upstream' }],
+            fallbacks: ['backup-model'],
+            routing: { retries: { attempts: 1, backoff: 1, max_backoff: 2 }, fallback_on: { status: [500], timeout: false }, timeouts: { attempt: '150ms' } },
+          },
         ],
       },
       services: [{ id: 'llm', kind: 'ai' }],
       routes: [{ id: 'openai-api', service: 'llm', paths: ['/v1/chat/completions', '/v1/models'], policies: [{ name: 'key-auth' }] }],
       consumers: [consumer('dev', KEY)],
-    });
+    }, { logger });
     client = new OpenAI({ apiKey: KEY, baseURL: `${gw.url}/v1`, maxRetries: 0 });
   });
   afterAll(async () => {
@@ -66,6 +106,7 @@ describe('AI gateway: routing and reliability', () => {
     await primary.close();
     await backup.close();
     await keyed.close();
+    await spread.close();
   });
 
   const ask = (model: string) => client.chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] }).withResponse();
@@ -76,6 +117,7 @@ describe('AI gateway: routing and reliability', () => {
     const { data, response } = await ask('resilient');
     expect(data.choices[0]!.message.content).toBe('The capital of France is Paris.');
     expect(response.headers.get('x-sluice-provider')).toBe('backup');
+    expect(response.headers.get('x-sluice-model')).toBe('claude-haiku-4-5');
     expect(response.headers.get('x-sluice-attempts')).toBe('3');
     expect(response.headers.get('x-sluice-fallback')).toBe('backup-model');
     const t = await traceOf(gw.admin, response.headers.get('x-request-id'));
@@ -103,6 +145,10 @@ describe('AI gateway: routing and reliability', () => {
     expect(keys).toEqual([expect.objectContaining({ id: 'revoked', state: 'disabled', disabled: expect.objectContaining({ status: 401 }) }), expect.objectContaining({ id: 'good', state: 'ok' })]);
     expect(status.services['llm']!.events.some((e) => e.kind === 'key_disabled' && e.key === 'revoked')).toBe(true);
     expect(JSON.stringify(status)).not.toContain('sk-revoked');
+    // Operators are told at error level, without the secret.
+    const line = logLines.find((l) => l['ai_event'] === 'key_disabled' && l['key'] === 'revoked');
+    expect(line).toMatchObject({ level: 50, provider: 'keyed' });
+    expect(JSON.stringify(logLines)).not.toContain('sk-revoked');
   });
 
   it('the circuit opens after consecutive failures and the target is skipped while open', async () => {
@@ -166,5 +212,92 @@ describe('AI gateway: routing and reliability', () => {
     const t = await traceOf(gw.admin, response.headers.get('x-request-id'));
     expect(t.status).toBe(499);
     expect(t.annotations?.ai).toMatchObject({ error: 'request.client_closed', usage_source: expect.stringMatching(/partial|estimated/) });
+  });
+  it('weighted balancing over (provider, model, key): target weights, then key weights; a higher priority key rests unused', async () => {
+    const before = spread.seen.length;
+    const N = 200;
+    for (let i = 0; i < N; i += 20) await Promise.all(Array.from({ length: 20 }, () => ask('balanced')));
+    const seen = spread.seen.slice(before);
+    const count = (f: (s: (typeof seen)[number]) => boolean) => seen.filter(f).length;
+    const a = count((x) => x.body['model'] === 'model-a');
+    const b = count((x) => x.body['model'] === 'model-b');
+    expect(a + b).toBe(N);
+    // Expected 50 / 150 (weights 1:3); a, then its keys (1:3, expected about 12 / 38).
+    expect(a).toBeGreaterThan(20);
+    expect(a).toBeLessThan(85);
+    const a1 = count((x) => x.key === 'sk-a1');
+    const a2 = count((x) => x.key === 'sk-a2');
+    expect(a1 + a2).toBe(a);
+    expect(a1).toBeGreaterThan(0);
+    expect(a2).toBeGreaterThan(a1);
+    expect(count((x) => x.key === 'sk-a-reserve')).toBe(0);
+    expect(count((x) => x.body['model'] === 'model-b' && x.key !== 'sk-b1')).toBe(0);
+  });
+
+  it('a 429 rests the key for that model for retry-after, while its other models serve; then it serves again', async () => {
+    primary.queue('chat', { status: 429, fixture: 'openai-chat/error-429-rate-limit-exceeded.response.json', headers: { 'retry-after': '1' } });
+    const e = (await ask('cooling').catch((x: unknown) => x)) as ApiError;
+    expect([e.status, e.code, e.headers?.get('retry-after')]).toEqual([429, 'ai.upstream_rate_limited', '1']);
+    const t = await traceOf(gw.admin, e.requestID);
+    expect(t.entries.find((x) => x.code === 'ai.key_cooldown')?.data).toEqual({ provider: 'primary', key: 'p', cooldown_ms: 1000, model: 'cool-upstream' });
+    const before = primary.seen.length;
+    const e2 = (await ask('cooling').catch((x: unknown) => x)) as ApiError;
+    expect([e2.status, e2.code]).toEqual([503, 'ai.no_target']);
+    expect(Number(e2.headers?.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(primary.seen.length).toBe(before); // the resting key is not called
+    expect((await ask('neighbour')).response.status).toBe(200); // same key, another model
+    await wait(1100);
+    const { response } = await ask('cooling');
+    expect(response.status).toBe(200);
+  });
+
+  it('the circuit is per target: the provider\'s other targets serve while it is open; after the cooldown one trial closes it', async () => {
+    primary.queue('chat', { status: 500, body: '{"error":{"message":"boom","type":"server_error"}}' }, { status: 500, body: '{"error":{"message":"boom","type":"server_error"}}' });
+    for (let i = 0; i < 2; i++) expect(((await ask('flaky').catch((x: unknown) => x)) as ApiError).status).toBe(502);
+    expect(((await ask('flaky').catch((x: unknown) => x)) as ApiError).code).toBe('ai.no_target');
+    expect((await ask('neighbour')).response.status).toBe(200);
+    await wait(350);
+    const { response } = await ask('flaky');
+    expect(response.status).toBe(200);
+    const status = (await call(`${gw.admin}/ai/status`)).json<{ services: Record<string, { models: { name: string; targets: { circuit: { state: string } }[] }[] }> }>();
+    expect(status.services['llm']!.models.find((m) => m.name === 'flaky')!.targets[0]!.circuit.state).toBe('closed');
+  });
+
+  it('retries wait with full jitter: each wait in [0, min(max_backoff, backoff × 2^n)), recorded in the trace', async () => {
+    const boom = { status: 502, body: '{"error":{"message":"bad gateway","type":"server_error"}}' };
+    primary.queue('chat', boom, boom, boom);
+    const started = Date.now();
+    const { response } = await ask('jittery');
+    const elapsed = Date.now() - started;
+    expect(response.headers.get('x-sluice-attempts')).toBe('4');
+    const attempts = attemptsOf(await traceOf(gw.admin, response.headers.get('x-request-id')));
+    const waits = attempts.slice(0, 3).map((a) => a.data?.['backoff_ms'] as number);
+    [40, 80, 100].forEach((ceiling, n) => {
+      expect(waits[n]).toBeGreaterThanOrEqual(0);
+      expect(waits[n]).toBeLessThan(ceiling);
+    });
+    expect(elapsed).toBeGreaterThanOrEqual(waits.reduce((x, y) => x + y, 0) - 5);
+    expect(attempts[3]!.outcome).toBe('allow');
+  });
+
+  it('connection errors fall back when fallback_on.connect_error (the default), and stop when it is off', async () => {
+    const { response } = await ask('dead-first');
+    expect(response.headers.get('x-sluice-provider')).toBe('backup');
+    expect(attemptsOf(await traceOf(gw.admin, response.headers.get('x-request-id')))[0]!.data).toMatchObject({ provider: 'dead', failure: 'connect' });
+    const e = (await ask('dead-strict').catch((x: unknown) => x)) as ApiError;
+    expect([e.status, e.code, e.headers?.get('x-sluice-attempts')]).toEqual([502, 'ai.upstream_failed', '1']);
+  });
+
+  it('only the configured statuses and failures fall back (fallback_on.status: [500], timeout: false)', async () => {
+    primary.queue('chat', { status: 503, body: '{"error":{"message":"overloaded","type":"server_error"}}' });
+    const e = (await ask('picky').catch((x: unknown) => x)) as ApiError;
+    expect([e.status, e.code, e.headers?.get('x-sluice-attempts')]).toEqual([502, 'ai.upstream_failed', '1']);
+    const boom = { status: 500, body: '{"error":{"message":"boom","type":"server_error"}}' };
+    primary.queue('chat', boom, boom);
+    const { response } = await ask('picky');
+    expect([response.headers.get('x-sluice-provider'), response.headers.get('x-sluice-attempts'), response.headers.get('x-sluice-fallback')]).toEqual(['backup', '3', 'backup-model']);
+    primary.queue('chat', { delayMs: 1000 });
+    const t = (await ask('picky').catch((x: unknown) => x)) as ApiError;
+    expect([t.status, t.code, t.headers?.get('x-sluice-attempts')]).toEqual([504, 'ai.upstream_timeout', '1']);
   });
 });

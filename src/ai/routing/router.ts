@@ -112,7 +112,10 @@ export async function route<T>(model: CompiledModel, ctl: RequestControl, run: (
       }
       const verdict = judge(f, r);
       apply(verdict, attempt, ctl, wall, excluded);
-      traceAttempt(ctl, attempt, group !== model, { outcome: 'error', verdict, failure: res.failure });
+      // Full jitter before the next attempt of this model (after 5xx and connection errors), recorded in the trace.
+      const backoffMs =
+        !verdict.stop && !verdict.renewed && verdict.moveOn && verdict.backoff && n < r.retries ? Math.min(fullJitter(n, r.backoffMs, r.maxBackoffMs, ctl.random), Math.max(0, deadlineAt - now())) : undefined;
+      traceAttempt(ctl, attempt, group !== model, { outcome: 'error', verdict, failure: res.failure, backoffMs });
       if (verdict.stop === 'client_closed') return { ok: false, code: 'ai.upstream_failed', detail: 'client closed', attempts, clientClosed: true, last: attempt };
       if (verdict.stop === 'deadline') return deadline(attempts, model, attempt);
       last = { verdict, attempt };
@@ -122,10 +125,7 @@ export async function route<T>(model: CompiledModel, ctl: RequestControl, run: (
       }
       tried.add(deployment);
       if (!verdict.moveOn) return failed(verdict, attempts, attempt, model);
-      if (verdict.backoff && n < r.retries) {
-        const wait = Math.min(fullJitter(n, r.backoffMs, r.maxBackoffMs, ctl.random), Math.max(0, deadlineAt - now()));
-        await sleep(wait, ctl.signal);
-      }
+      if (backoffMs !== undefined) await sleep(backoffMs, ctl.signal);
     }
   }
   if (last) return failed(last.verdict, attempts, last.attempt, model);
@@ -219,7 +219,7 @@ function traceAttempt(
   ctl: RequestControl,
   a: Attempt,
   fallback: boolean,
-  o: { outcome: 'allow'; detail: string } | { outcome: 'error'; verdict: Verdict; failure: AttemptFailure },
+  o: { outcome: 'allow'; detail: string } | { outcome: 'error'; verdict: Verdict; failure: AttemptFailure; backoffMs?: number },
 ): void {
   const ms = now() - a.startedAt;
   const data: Record<string, unknown> = {
@@ -243,6 +243,7 @@ function traceAttempt(
     if (f.error.message) data['message'] = f.error.message.slice(0, 500);
     if (f.error.retryAfterMs !== undefined) data['retry_after_ms'] = f.error.retryAfterMs;
   }
-  const next = o.verdict.stop ? 'stopped' : o.verdict.moveOn ? 'moving on' : 'not retried';
+  if (o.backoffMs !== undefined) data['backoff_ms'] = o.backoffMs;
+  const next = o.verdict.stop ? 'stopped' : o.verdict.moveOn ? (o.backoffMs !== undefined ? `moving on after ${o.backoffMs} ms` : 'moving on') : 'not retried';
   ctl.trace.add({ step: 'upstream', phase: 'upstream', outcome: 'error', code: 'ai.attempt_failed', detail: `attempt ${a.number}: ${a.deployment.label} (key ${a.key.id}): ${f.kind === 'transport' ? f.error.message : o.verdict.detail}; ${next}`, data, ms });
 }
