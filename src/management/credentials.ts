@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { parseDuration } from '../core/duration.js';
+import { readFileSync } from 'node:fs';
 import { hashPassword as hashBasicPassword } from '../policies/basic-auth/index.js';
+import { generateHmacSecret, sealSecret } from '../policies/hmac-auth/index.js';
 import { generateKey, hashKey, rotateKey } from '../policies/key-auth/index.js';
 import type { CredentialRecord } from '../store/management/index.js';
 import { ManagementError } from './errors.js';
@@ -117,6 +119,37 @@ const jwt: CredentialIssuer = {
   },
 };
 
+/** The master key material of the environment (seals generated HMAC secrets), or undefined. */
+function masterKey(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const file = env['SLUICE_MASTER_KEY_FILE'];
+  return env['SLUICE_MASTER_KEY'] || (file ? readFileSync(file, 'utf8').trim() : undefined) || undefined;
+}
+
+/** A new HMAC signing secret, sealed under the master key: the clear value is returned once. */
+function newHmacSecret(given: string | undefined): { stored: string; shown?: string } {
+  if (given !== undefined) return { stored: given };
+  const master = masterKey();
+  if (!master) throw new ManagementError('admin.invalid_request', 'secret: set SLUICE_MASTER_KEY so Sluice can generate and seal the secret, or give a reference such as "env:NAME"', [{ path: 'secret', message: 'is required without a master key (SLUICE_MASTER_KEY): secrets are never stored in clear' }]);
+  const plain = generateHmacSecret();
+  return { stored: sealSecret(plain, master), shown: plain };
+}
+
+const hmacAuth: CredentialIssuer = {
+  type: 'hmac-auth',
+  exportable: ['key_id', 'scopes'],
+  create(input) {
+    const c = common(input);
+    delete c.fields['expires_at'];
+    const keyId = str(input, 'key_id') ?? `hk_${randomBytes(9).toString('base64url')}`;
+    const secret = newHmacSecret(str(input, 'secret'));
+    return Promise.resolve({ fields: { ...c.fields, key_id: keyId, secret: secret.stored }, display: { ...c.display, key_id: keyId }, ...(secret.shown ? { secret: { key_id: keyId, secret: secret.shown } } : {}) });
+  },
+  rotate(current, input) {
+    const secret = newHmacSecret(str(input, 'secret'));
+    return Promise.resolve({ fields: { ...current.fields, secret: secret.stored }, display: current.display, ...(secret.shown ? { secret: { key_id: String(current.fields['key_id']), secret: secret.shown } } : {}) });
+  },
+};
+
 const SECRETISH = /secret|password|private|key_hash|^key$/i;
 
 /** Any other credential type owned by a registered policy: fields as given; secret-looking ones never shown or exported. */
@@ -137,10 +170,18 @@ function generic(type: string): CredentialIssuer {
   };
 }
 
-const ISSUERS = new Map<string, CredentialIssuer>([keyAuth, basicAuth, jwt].map((i) => [i.type, i]));
+const ISSUERS = new Map<string, CredentialIssuer>([keyAuth, basicAuth, jwt, hmacAuth].map((i) => [i.type, i]));
 
+/** The issuer of a type; its methods always answer with a promise (a refused input rejects it). */
 export function issuerFor(type: string): CredentialIssuer {
-  return ISSUERS.get(type) ?? generic(type);
+  const i = ISSUERS.get(type) ?? generic(type);
+  const rotate = i.rotate?.bind(i);
+  return {
+    type: i.type,
+    exportable: i.exportable,
+    create: (input) => Promise.resolve().then(() => i.create(input)),
+    ...(rotate ? { rotate: (current: CredentialRecord, input: CredentialInput) => Promise.resolve().then(() => rotate(current, input)) } : {}),
+  };
 }
 
 /** The stored fields that may leave Sluice (export to git): never a secret or a password hash. */
@@ -157,7 +198,7 @@ export function secretFields(c: CredentialRecord): Record<string, unknown> {
   return Object.fromEntries(Object.entries(c.fields).filter(([k]) => !(k in shown)));
 }
 
-const DISPLAY = new Set(['hint', 'scopes', 'username', 'subject', 'issuer', 'previous_expires_at']);
+const DISPLAY = new Set(['hint', 'scopes', 'username', 'subject', 'issuer', 'previous_expires_at', 'key_id']);
 
 /** What lists may show of a credential with these stored fields. */
 export function displayOf(type: string, fields: Readonly<Record<string, unknown>>): Record<string, unknown> {

@@ -186,7 +186,7 @@ async function applyConsumers(tx: ManagementTables, want: ManagementState, out: 
         if (!same(next, old.fields)) await tx.consumers.updateCredential(id, { fields: next, display: displayOf(type, next), expiresAt: expires ?? null });
         continue;
       }
-      const direct = type !== 'basic-auth' && (type !== 'key-auth' || typeof fields['key_hash'] === 'string');
+      const direct = type !== 'basic-auth' && type !== 'hmac-auth' && (type !== 'key-auth' || typeof fields['key_hash'] === 'string');
       let issued: { fields: Record<string, unknown>; display: Record<string, unknown>; secret?: Record<string, string> };
       try {
         issued = direct ? { fields, display: displayOf(type, fields) } : await issuerFor(type).create(fields);

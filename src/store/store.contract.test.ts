@@ -1,6 +1,9 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestTrace } from '../core/trace.js';
 import { freshPgSchema, hasPostgres, PG_URL } from '../test-support/services.js';
@@ -11,7 +14,13 @@ import { StaleVersionError, Store } from './store.js';
  * The one contract every store implementation keeps (Hono's `runTest({ newRouter })` pattern):
  * the same cases run against SQLite and PostgreSQL.
  */
-export function runContract(o: { name: string; open: () => Promise<{ store: Store; cleanup: () => Promise<void> }>; skip?: () => Promise<boolean> }): void {
+export function runContract(o: {
+  name: string;
+  open: () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
+  /** Writes meta key → 'written elsewhere' through another connection, in another process or thread. */
+  writeElsewhere: (key: string) => Promise<unknown>;
+  skip?: () => Promise<boolean>;
+}): void {
   describe(`store contract: ${o.name}`, () => {
     let store: Store;
     let cleanup: () => Promise<void> = async () => undefined;
@@ -255,15 +264,89 @@ export function runContract(o: { name: string; open: () => Promise<{ store: Stor
       await expect(store.management.teams.delete('payments')).rejects.toThrow();
       expect(await store.management.teams.get('payments')).toBeDefined();
     });
+
+    t('lists, filters and clean-up of every management repository', async () => {
+      const m = store.management;
+      await m.users.insert({ id: 'usr_4', email: 'carol@example.com' });
+      const page = await m.users.list({ limit: 1 });
+      expect(page.items.map((u) => u.id)).toEqual(['usr_1']);
+      expect((await m.users.list({ after: page.next })).items.map((u) => u.id)).toEqual(['usr_4']);
+      expect((await m.users.list({ email: 'CAROL' })).items.map((u) => u.email)).toEqual(['carol@example.com']);
+      expect((await m.users.all()).map((u) => u.email)).toEqual(['alice@example.com', 'carol@example.com']);
+      await m.teams.setMember('web', 'usr_4', 'viewer');
+      await m.teams.setMember('payments', 'usr_1', 'admin');
+      expect((await m.teams.allMembers()).map((x) => [x.teamId, x.userId, x.role])).toEqual([['payments', 'usr_1', 'admin'], ['web', 'usr_4', 'viewer']]);
+      await m.users.insertSession({ idHash: 's9', userId: 'usr_4', csrfHash: 'c', createdAt: 1, expiresAt: 10 ** 13, lastSeenAt: 1 });
+      await m.users.deleteSessionsOf('usr_4');
+      expect(await m.users.sessionByHash('s9')).toBeUndefined();
+
+      await m.consumers.insert({ id: 'app-a', teamId: 'web', name: 'Alpha' });
+      await m.consumers.insert({ id: 'app-b', teamId: 'payments', name: 'Beta', policies: [{ name: 'rate-limit' }] });
+      expect((await m.consumers.list({ team: 'web' })).items.map((c) => c.id)).toEqual(['app-a']);
+      expect((await m.consumers.list({ q: 'bet' })).items.map((c) => c.id)).toEqual(['app-b']);
+      expect((await m.consumers.list({ teams: [] })).items).toEqual([]);
+      expect((await m.consumers.all()).map((c) => c.id)).toEqual(['app-a', 'app-b']);
+      expect((await m.consumers.get('app-b'))?.policies).toEqual([{ name: 'rate-limit' }]);
+      await m.consumers.insertCredential({ id: 'cred_b', consumerId: 'app-b', type: 'key-auth', fields: { key_hash: 'x' }, display: {} });
+      await m.consumers.insertCredential({ id: 'cred_a', consumerId: 'app-a', type: 'jwt', fields: { subject: 's' }, display: { subject: 's' } });
+      expect((await m.consumers.allCredentials()).map((c) => [c.consumerId, c.id])).toEqual([['app-a', 'cred_a'], ['app-b', 'cred_b']]);
+      expect(await m.consumers.countByTeam('web')).toBe(1);
+      expect(await m.consumers.deleteCredential('cred_b')).toBe(true);
+      expect(await m.consumers.credentials('app-b')).toEqual([]);
+
+      await m.subscriptions.insert({ id: 'sub_a', apiId: 'orders-v1', consumerId: 'app-a', state: 'pending' });
+      await m.subscriptions.insert({ id: 'sub_b', apiId: 'orders-v1', consumerId: 'app-b', state: 'approved', decidedBy: 'x', decidedAt: 5 });
+      const subs = await m.subscriptions.list({ limit: 1 });
+      expect(subs.items.map((x) => x.id)).toEqual(['sub_a']);
+      expect((await m.subscriptions.list({ after: subs.next })).items.map((x) => x.id)).toEqual(['sub_b']);
+      expect((await m.subscriptions.all()).map((x) => x.state)).toEqual(['pending', 'approved']);
+      expect(await m.subscriptions.delete('sub_a')).toBe(true);
+      expect(await m.subscriptions.byPair('orders-v1', 'app-a')).toBeUndefined();
+
+      expect((await m.webhooks.get('whk_1'))?.url).toBe('http://127.0.0.1:1/h');
+      expect(await m.webhooks.delete('whk_1')).toBe(true);
+      expect(await m.webhooks.get('whk_1')).toBeUndefined();
+
+      expect((await m.apis.all()).map((a) => a.id)).toEqual(['orders-v1', 'web-bff']);
+      expect(await m.apis.delete('orders-v1')).toBe(true);
+      expect(await m.apis.releases('orders-v1')).toEqual({ items: [] });
+      expect(await m.subscriptions.get('sub_b')).toBeUndefined(); // cascade
+
+      const since = Date.now();
+      await m.audit.insert({ actor: { type: 'user', id: 'usr_4' }, action: 'consumer.create', resource: { type: 'consumer', id: 'app-a' }, teamId: 'web', ip: '127.0.0.1' });
+      const recent = await m.audit.list({ since, resourceId: 'app-a' });
+      expect(recent.items).toMatchObject([{ action: 'consumer.create', actor: { type: 'user', id: 'usr_4' }, ip: '127.0.0.1' }]);
+    });
+
+    t('a read-then-write transaction survives another writer committing in between', async () => {
+      let late: Promise<unknown> = Promise.resolve();
+      await store.management.transaction(async (tx) => {
+        const before = await tx.teams.get('web');
+        // Another process (the telemetry worker, a second Sluice) writes meanwhile; SQLite makes it wait.
+        late = o.writeElsewhere(`team-${o.name}`);
+        await Promise.race([late, new Promise((r) => setTimeout(r, 700))]);
+        await tx.teams.update('web', { description: `${before?.description ?? ''}!` });
+      });
+      await late;
+      expect((await store.management.teams.get('web'))?.description).toBe('front!');
+      expect(await store.management.getMeta(`team-${o.name}`)).toBe('written elsewhere');
+    });
   });
 }
+
+let sqliteFile = '';
+let pgSchema = '';
+const execFileAsync = promisify(execFile);
 
 runContract({
   name: 'sqlite',
   open: async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'sluice-store-'));
-    return { store: await Store.open({ url: join(dir, 'sluice.db') }), cleanup: () => rm(dir, { recursive: true, force: true }) };
+    sqliteFile = join(await mkdtemp(join(tmpdir(), 'sluice-store-')), 'sluice.db');
+    return { store: await Store.open({ url: sqliteFile }), cleanup: () => rm(dirname(sqliteFile), { recursive: true, force: true }) };
   },
+  // better-sqlite3 blocks its thread while it waits for a lock: the other writer is another process.
+  writeElsewhere: (key) =>
+    execFileAsync(process.execPath, ['-e', `const db = new (require('better-sqlite3'))(process.argv[1]); db.pragma('busy_timeout = 5000'); db.prepare("insert into meta (key, value) values (?, 'written elsewhere')").run(process.argv[2]);`, sqliteFile, key]),
 });
 
 runContract({
@@ -271,6 +354,16 @@ runContract({
   skip: async () => !(await hasPostgres()),
   open: async () => {
     const { schema, drop } = await freshPgSchema('store');
+    pgSchema = schema;
     return { store: await Store.open({ url: PG_URL, schema }), cleanup: drop };
+  },
+  writeElsewhere: async (key) => {
+    const c = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${pgSchema}` });
+    await c.connect();
+    try {
+      await c.query("insert into meta (key, value) values ($1, 'written elsewhere')", [key]);
+    } finally {
+      await c.end();
+    }
   },
 });

@@ -107,6 +107,12 @@ describe('management plane: publish, subscribe, approve, call', () => {
     const trace = await root.ok<{ entries: { code?: string; data?: Record<string, unknown> }[] }>(root.get(`/traces/${r.headers['x-request-id'] as string}`));
     expect(trace.entries.find((e) => e.code === 'subscription.pending')?.data).toMatchObject({ api: 'orders-v1', consumer: 'shop', state: 'pending', subscription: subId });
 
+    // The simulator explains it before anyone calls, without contacting the upstream.
+    const sim = await root.ok<{ outcome: string; response: { status: number; body: { code: string } }; trace: { entries: { code?: string; data?: Record<string, unknown> }[] } }>(root.post('/simulate', { method: 'GET', path: '/v1/orders', headers: { 'x-api-key': key } }));
+    expect(sim).toMatchObject({ outcome: 'denied', response: { status: 403, body: { code: 'subscription.pending' } } });
+    expect(sim.trace.entries.find((e) => e.code === 'subscription.pending')?.data).toMatchObject({ subscription: subId, state: 'pending' });
+    expect(up.seen.length).toBe(before);
+
     const queue = await alice.ok<{ items: { id: string; consumer: string; reason: string }[] }>(alice.get('/subscriptions?state=pending'));
     expect(queue.items).toEqual([expect.objectContaining({ id: subId, consumer: 'shop', reason: 'checkout needs orders' })]);
     // The developer cannot approve their own request.

@@ -96,8 +96,9 @@ export class ApisRepo {
     if (q.states) query = query.where('state', 'in', [...q.states]);
     if (q.visibility) query = query.where('visibility', '=', q.visibility);
     if (q.q) {
-      const like = `%${q.q.replace(/[%_]/g, '')}%`;
-      query = query.where((eb) => eb.or([eb('id', 'like', like), eb('name', 'like', like)]));
+      // lower() on both sides: LIKE is case-insensitive on SQLite, case-sensitive on PostgreSQL.
+      const like = `%${q.q.replace(/[%_]/g, '').toLowerCase()}%`;
+      query = query.where((eb) => eb.or([eb(eb.fn('lower', ['id']), 'like', like), eb(eb.fn('lower', ['name']), 'like', like)]));
     }
     return toPage(await query.execute(), limit, (r) => r.id, api);
   }

@@ -76,8 +76,9 @@ export class ConsumersRepo {
     if (q.teams) query = query.where('team_id', 'in', [...q.teams]);
     if (q.team) query = query.where('team_id', '=', q.team);
     if (q.q) {
-      const like = `%${q.q.replace(/[%_]/g, '')}%`;
-      query = query.where((eb) => eb.or([eb('id', 'like', like), eb('name', 'like', like)]));
+      // lower() on both sides: LIKE is case-insensitive on SQLite, case-sensitive on PostgreSQL.
+      const like = `%${q.q.replace(/[%_]/g, '').toLowerCase()}%`;
+      query = query.where((eb) => eb.or([eb(eb.fn('lower', ['id']), 'like', like), eb(eb.fn('lower', ['name']), 'like', like)]));
     }
     return toPage(await query.execute(), limit, (r) => r.id, consumer);
   }
