@@ -1,6 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { StoreDialect } from '../open.js';
 import type { Database } from '../schema.js';
+import type BetterSqlite3 from 'better-sqlite3';
+import { RowWriter } from './row-writer.js';
 import { int8, type CallLogRow, type TelemetryTables } from './tables.js';
 
 export interface CallLogFilter {
@@ -48,8 +50,8 @@ const SUMMARY_COLUMNS = [
   'tokens_reasoning', 'cost',
 ] as const;
 
-/** Insert chunk: 38 columns × 200 rows stays under SQLite's 32,766 bound parameters. */
-const CHUNK = 200;
+const ROW_COLUMNS = [...SUMMARY_COLUMNS.filter((c) => c !== 'id'), 'trace', 'request_body', 'response_body'] as const satisfies readonly (keyof CallLogRow)[];
+
 
 export class InvalidCursorError extends Error {
   override readonly name = 'InvalidCursorError';
@@ -76,14 +78,16 @@ function containsPattern(text: string): string {
 export class CallLogStore {
   private readonly db: Kysely<Database & TelemetryTables>;
 
-  constructor(db: Kysely<Database>, private readonly dialect: StoreDialect) {
+  private readonly writer: RowWriter<CallLogRow>;
+
+  /** `sqlite`: the raw handle of the same database, for fast inserts (the telemetry worker has one). */
+  constructor(db: Kysely<Database>, private readonly dialect: StoreDialect, sqlite?: BetterSqlite3.Database) {
     this.db = db.withTables<TelemetryTables>();
+    this.writer = new RowWriter<CallLogRow>(this.db as unknown as Kysely<never>, dialect, 'call_logs', ROW_COLUMNS, sqlite);
   }
 
-  async insert(rows: readonly CallLogRow[]): Promise<void> {
-    for (let i = 0; i < rows.length; i += CHUNK) {
-      await this.db.insertInto('call_logs').values(rows.slice(i, i + CHUNK)).execute();
-    }
+  insert(rows: readonly CallLogRow[]): Promise<void> {
+    return this.writer.write(rows);
   }
 
   async query(f: CallLogFilter): Promise<CallLogPage> {

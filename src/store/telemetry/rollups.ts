@@ -1,6 +1,9 @@
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { ExpressionBuilder } from 'kysely';
+import type { StoreDialect } from '../open.js';
 import type { Database } from '../schema.js';
+import type BetterSqlite3 from 'better-sqlite3';
+import { RowWriter } from './row-writer.js';
 import { ALL, GRAIN_MS, int8, ROLLUP_DIMS, ROLLUP_MEASURES, type RollupDim, type RollupGrain, type RollupRow, type TelemetryTables } from './tables.js';
 
 export interface RollupFilter {
@@ -36,6 +39,9 @@ export interface TopItem extends Totals {
 }
 
 type Row = RollupRow;
+
+const KEYS = ['grain', 'bucket', 'node', ...ROLLUP_DIMS] as const;
+const REPLACED = [...ROLLUP_MEASURES, 'statuses', 'codes', 'latency', 'overhead'] as const;
 type EB = ExpressionBuilder<Database & TelemetryTables, 'rollups'>;
 
 export function pickGrain(from: number, to: number): RollupGrain {
@@ -65,23 +71,17 @@ function totals(r: Record<string, unknown>): Totals {
 export class RollupStore {
   private readonly db: Kysely<Database & TelemetryTables>;
 
-  constructor(db: Kysely<Database>) {
+  private readonly writer: RowWriter<Row>;
+
+  /** `sqlite`: the raw handle of the same database, for fast upserts (the telemetry worker has one). */
+  constructor(db: Kysely<Database>, dialect: StoreDialect, sqlite?: BetterSqlite3.Database) {
     this.db = db.withTables<TelemetryTables>();
+    this.writer = new RowWriter<Row>(this.db as unknown as Kysely<never>, dialect, 'rollups', [...KEYS, ...REPLACED], sqlite, { keys: KEYS, replace: REPLACED });
   }
 
   /** Writes rows whole (a node's full state of each bucket replaces what it wrote before). */
-  async upsert(rows: readonly Row[]): Promise<void> {
-    const keys = ['grain', 'bucket', 'node', ...ROLLUP_DIMS] as const;
-    const replaced = [...ROLLUP_MEASURES, 'statuses', 'codes', 'latency', 'overhead'] as const;
-    for (let i = 0; i < rows.length; i += 100) {
-      await this.db
-        .insertInto('rollups')
-        .values(rows.slice(i, i + 100))
-        .onConflict((oc) =>
-          oc.columns([...keys]).doUpdateSet((eb) => Object.fromEntries(replaced.map((c) => [c, eb.ref(`excluded.${c}`)]))),
-        )
-        .execute();
-    }
+  upsert(rows: readonly Row[]): Promise<void> {
+    return this.writer.write(rows);
   }
 
   /**

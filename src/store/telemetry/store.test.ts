@@ -63,7 +63,7 @@ function contract(name: string, open: () => Promise<{ store: Store; cleanup: () 
     beforeAll(async () => {
       ({ store, cleanup } = await open());
       logs = new CallLogStore(store.db, store.dialect);
-      rollups = new RollupStore(store.db);
+      rollups = new RollupStore(store.db, store.dialect);
       const rows: CallLogRow[] = [];
       for (let i = 0; i < 120; i++) {
         rows.push(logRow({

@@ -42,7 +42,7 @@ export interface CallLogRow {
   tokens_cached: number | null;
   tokens_reasoning: number | null;
   cost: number | null;
-  /** JSON: `{ entries, decidedBy, annotations }` of the RequestTrace. */
+  /** JSON: `{ entries, decidedBy, annotations }` of the RequestTrace (the rest is in the columns). */
   trace: string;
   request_body: string | null;
   response_body: string | null;

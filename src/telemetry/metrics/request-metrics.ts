@@ -27,14 +27,27 @@ export class RequestMetrics {
   readonly sinkDropped = new Counter({ name: 'sluice_log_sink_dropped_total', help: 'Records an export sink dropped (queue full or delivery failed after retries).', labelNames: ['sink'] as const, registers: [this.registry] });
   readonly spans = new Counter({ name: 'sluice_trace_spans_exported_total', help: 'OpenTelemetry spans handed to the OTLP exporter.', registers: [this.registry] });
 
+  /** Label-bound children per route (prom-client hashes the labels of every un-bound call). */
+  private readonly perRoute = new Map<string, { duration: Histogram.Internal<'service' | 'route'>; gateway: Histogram.Internal<'service' | 'route'>; upstream: Histogram.Internal<'service' | 'route'>; bytesIn: Counter.Internal; bytesOut: Counter.Internal }>();
+  private readonly perStatus = new Map<string, Counter.Internal>();
+
   observe(f: CallFacts): void {
     const t = f.trace;
     const service = t.serviceId ?? '';
     const route = t.routeId ?? '';
-    this.requests.inc({ service, route, status: t.status, answered_by: t.answeredBy });
-    this.duration.observe({ service, route }, t.durationMs / 1000);
-    if (f.overheadMs !== undefined) this.gateway.observe({ service, route }, f.overheadMs / 1000);
-    if (f.upstreamMs !== undefined) this.upstream.observe({ service, route }, f.upstreamMs / 1000);
+    const rk = `${service}\u0001${route}`;
+    let r = this.perRoute.get(rk);
+    if (!r) {
+      r = { duration: this.duration.labels({ service, route }), gateway: this.gateway.labels({ service, route }), upstream: this.upstream.labels({ service, route }), bytesIn: this.bytes.labels({ service, route, direction: 'in' }), bytesOut: this.bytes.labels({ service, route, direction: 'out' }) };
+      this.perRoute.set(rk, r);
+    }
+    const sk = `${rk}\u0001${t.status}\u0001${t.answeredBy}`;
+    let c = this.perStatus.get(sk);
+    if (!c) this.perStatus.set(sk, (c = this.requests.labels({ service, route, status: t.status, answered_by: t.answeredBy })));
+    c.inc();
+    r.duration.observe(t.durationMs / 1000);
+    if (f.overheadMs !== undefined) r.gateway.observe(f.overheadMs / 1000);
+    if (f.upstreamMs !== undefined) r.upstream.observe(f.upstreamMs / 1000);
     if (f.denied) this.denials.inc({ policy: t.decidedBy?.id ?? 'gateway', code: t.code ?? '', route });
     const attempts = t.upstream?.attempts ?? 0;
     if (attempts > 1) this.retries.inc({ service }, attempts - 1);
@@ -45,8 +58,8 @@ export class RequestMetrics {
         this.upstreamErrors.inc({ service, target, code: e.code });
       }
     }
-    if (t.bytesIn) this.bytes.inc({ service, route, direction: 'in' }, t.bytesIn);
-    if (t.bytesOut) this.bytes.inc({ service, route, direction: 'out' }, t.bytesOut);
+    if (t.bytesIn) r.bytesIn.inc(t.bytesIn);
+    if (t.bytesOut) r.bytesOut.inc(t.bytesOut);
     const ai = f.ai;
     if (ai) {
       const provider = ai.provider ?? '';

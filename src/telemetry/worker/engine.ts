@@ -1,5 +1,6 @@
 import type { RequestTrace } from '../../core/trace.js';
-import { migrate, openConnection, type StoreConnection } from '../../store/open.js';
+import { migrate, type StoreConnection } from '../../store/open.js';
+import { openTelemetryConnection } from '../../store/telemetry/connection.js';
 import { CallLogStore, type CallLogFilter } from '../../store/telemetry/call-logs.js';
 import { RollupStore } from '../../store/telemetry/rollups.js';
 import { GRAIN_MS, type RollupGrain } from '../../store/telemetry/tables.js';
@@ -49,9 +50,9 @@ export class TelemetryEngine {
   private configuredKey = '';
   private readonly sinkEvents: SinkEvents;
 
-  private constructor(private readonly conn: StoreConnection, private readonly o: EngineOptions) {
-    this.logs = new CallLogStore(conn.db, conn.dialect);
-    this.rollups = new RollupStore(conn.db);
+  private constructor(private readonly conn: ReturnType<typeof openTelemetryConnection>, private readonly o: EngineOptions) {
+    this.logs = new CallLogStore(conn.db, conn.dialect, conn.sqlite);
+    this.rollups = new RollupStore(conn.db, conn.dialect, conn.sqlite);
     this.acc = new RollupAccumulator(o.node);
     this.sinkEvents = {
       sent: (sink, n) => this.metrics.sinkSent.inc({ sink }, n),
@@ -62,7 +63,7 @@ export class TelemetryEngine {
 
   /** Opens its own connection to an already migrated store (an in-memory one is private: migrated here). */
   static async open(o: EngineOptions): Promise<TelemetryEngine> {
-    const conn = openConnection({ url: o.url, schema: o.schema });
+    const conn = openTelemetryConnection(o.url, o.schema);
     if (/^(sqlite:)?:memory:$/.test(o.url)) await migrate(conn);
     return new TelemetryEngine(conn, o);
   }
