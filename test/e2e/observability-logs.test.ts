@@ -227,4 +227,25 @@ describe('call logs through the admin API', () => {
       expect((await call(`${gw.admin}/logs`, { headers: { authorization: 'Bearer sluice_pat_nope' } })).status).toBe(401);
     });
   });
+
+  // Last: the crash loses the analytics the worker had not flushed yet (up to observability.analytics.flush_interval).
+  it('answers 503 telemetry.unavailable while a crashed worker restarts, then serves again', async () => {
+    // The worker thread dies (as on an out-of-memory crash); the client restarts it after a backoff.
+    const client = (gw.app.telemetry as unknown as { worker: { worker?: { terminate(): Promise<number> } } }).worker;
+    await client.worker!.terminate();
+    const down = await call(`${gw.admin}/logs`);
+    expect(down.status).toBe(503);
+    expect(down.headers['retry-after']).toBe('5');
+    expectGolden('observability/logs-503-telemetry-unavailable', down);
+    // Requests are served meanwhile; what they record while the worker is down is counted as dropped.
+    expect((await call(`${gw.url}/orders/during-restart`, { headers: { 'x-api-key': KEY } })).status).toBe(200);
+    let up = down;
+    for (let i = 0; i < 200 && up.status !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      up = await call(`${gw.admin}/logs?limit=1000`);
+    }
+    expect(up.status).toBe(200);
+    expect(up.json<{ items: unknown[] }>().items.length).toBeGreaterThanOrEqual(37);
+    expect(gw.app.telemetry!.dropped).toBeLessThanOrEqual(1);
+  });
 });
