@@ -38,8 +38,8 @@ export class AiRuntime {
   ) {}
 
   /**
-   * An ai service was compiled: start loading the tokenizer in the background once (when it may
-   * count tokens), so the first request that needs an estimate does not load it.
+   * An ai service was compiled: start the token counter's worker once (when the service may count
+   * tokens), so the first request that needs an estimate does not wait for the tokenizer to load.
    */
   serviceCompiled(estimatesUsage: boolean): void {
     if (!estimatesUsage || this.warming || !this.warmUp) return;

@@ -7,10 +7,10 @@ import { startLlmMock } from '../../src/test-support/llm-mocks/server.js';
 import { startUpstream } from '../../src/test-support/upstream.js';
 
 /**
- * The local token counter (gpt-tokenizer) is loaded in the background as soon as a config with an
- * ai service compiles, not by the first request that needs an estimate; a request that needs one
- * while the load runs waits for that same load (one load per process). The tests run in order in
- * one process: the first one sees the counter never loaded.
+ * The local token counter (gpt-tokenizer, in a worker thread) is started in the background as soon
+ * as a config with an ai service compiles, not by the first request that needs an estimate; a
+ * request that needs one while it starts waits for that same start (one per process). The tests
+ * run in order in one process: the first one sees the counter never started.
  */
 const KEY = 'sk-sluice-tokenizer-0123';
 

@@ -1,42 +1,31 @@
 import type { ChatRequest } from '../../core/llm/types.js';
 import type { EmbeddingsRequest } from '../../core/llm/embeddings.js';
+import { TokenCounter } from './token-counter.js';
 
 /**
- * Offline token counts (gpt-tokenizer, o200k_base) for when a provider reports no usage: a stream cut
- * short by the client or the upstream, or a provider without stream usage. Estimates, marked as such.
- * The tokenizer (a few MB of ranks; evaluating them blocks the event loop once, for a few hundred
- * ms) is loaded ahead of need by `warmTokenizer` once an ai service exists, or on first need.
- * There is one load per process: a count asked for while it runs waits for that same load.
+ * Offline token counts for when a provider reports no usage: a stream cut short by the client or the
+ * upstream, or a provider without stream usage. Estimates, marked as such. Counting runs in a worker
+ * thread (token-counter.ts), warmed up by `warmTokenizer` once an ai service exists; if the worker
+ * cannot count, about four characters per token is used instead.
  */
-type Counter = (text: string) => number;
-let counter: Promise<Counter> | undefined;
-let loads = 0;
-let ready = false;
+const counter = new TokenCounter();
 
-function loadCounter(): Promise<Counter> {
-  counter ??= (loads++, import('gpt-tokenizer/encoding/o200k_base')).then(
-    (m) => {
-      const count: Counter = (text) => m.countTokens(text);
-      count('warm up'); // the first count fills the encoder's lazily built tables
-      ready = true;
-      return count;
-    },
-    (err: unknown) => {
-      counter = undefined; // a later need tries again
-      throw err;
-    },
-  );
-  return counter;
-}
-
-/** Loads the tokenizer now, so that no request pays for it (the AI runtime calls it once an ai service exists). */
+/** Starts the token counter now, so that no request waits for it (the AI runtime calls it once an ai service exists). */
 export function warmTokenizer(): Promise<void> {
-  return loadCounter().then(() => undefined);
+  return counter.warm();
 }
 
-/** Whether the tokenizer is loaded, and how many loads were started (for tests and status). */
+/** Whether the counter is ready, and how many times its worker was started (for tests and status). */
 export function tokenizerState(): { readonly ready: boolean; readonly loads: number } {
-  return { ready, loads };
+  return { ready: counter.ready, loads: counter.loads };
+}
+
+async function counts(texts: readonly string[]): Promise<number[]> {
+  try {
+    return await counter.count(texts);
+  } catch {
+    return texts.map((t) => Math.ceil(t.length / 4));
+  }
 }
 
 /** Per-message framing overhead of chat formats (OpenAI's published counting recipe). */
@@ -47,7 +36,7 @@ const PER_IMAGE = 85;
 
 export async function countTokens(text: string): Promise<number> {
   if (text.length === 0) return 0;
-  return (await loadCounter())(text);
+  return (await counts([text]))[0]!;
 }
 
 /** Text the prompt is made of, and how many messages and images it has. */
@@ -78,10 +67,13 @@ export async function estimateEmbeddingTokens(req: EmbeddingsRequest): Promise<n
   const input = req.input;
   if (typeof input === 'string') return countTokens(input);
   let n = 0;
+  const texts: string[] = [];
   for (const item of input) {
-    if (typeof item === 'string') n += await countTokens(item);
+    if (typeof item === 'string') texts.push(item);
     else if (typeof item === 'number') n += 1;
     else n += item.length;
   }
+  // One message to the counter for every text of the request.
+  for (const c of texts.length > 0 ? await counts(texts) : []) n += c;
   return n;
 }
