@@ -12,6 +12,7 @@
  *   **admin** for any write. Config, traces, the simulator and call logs are operator views.
  * - `'any'`: any authenticated principal; the handler checks team roles itself with the helpers
  *   below (team resources: APIs, consumers, subscriptions, portal…).
+ * - `'read'`: a global **viewer** whatever the method (read-only POSTs: simulate, validate, plan).
  * - `'public'`: no authentication (login, first-admin setup, password links).
  *
  * In a handler:
@@ -39,7 +40,7 @@ import { ManagementError } from '../management/errors.js';
 import type { ManagementPlane } from '../management/plane.js';
 import { readableTeams, teamRole, type Principal, type Role } from '../management/roles.js';
 
-export type RouteAccess = 'public' | 'any';
+export type RouteAccess = 'public' | 'any' | 'read';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -54,11 +55,13 @@ declare module 'fastify' {
 
 /** Route config of a team resource: any authenticated caller, the handler checks roles. */
 export const ANY = { access: 'any' } as const satisfies { access: RouteAccess };
+/** Route config of a read-only operator endpoint called with POST (a global viewer may call it). */
+export const READ = { access: 'read' } as const satisfies { access: RouteAccess };
 /** Route config of an endpoint that needs no authentication. */
 export const PUBLIC = { access: 'public' } as const satisfies { access: RouteAccess };
 
 const principals = new WeakMap<FastifyRequest, Principal>();
-const READ = new Set(['GET', 'HEAD', 'OPTIONS']);
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 function header(req: FastifyRequest, name: string): string | undefined {
   const v = req.headers[name];
@@ -104,7 +107,7 @@ export async function authenticateRequest(plane: ManagementPlane, req: FastifyRe
         : 'Log in (POST /auth/login) or send an API token as "Authorization: Bearer <token>".',
     );
   }
-  if (access === undefined) requireGlobalRole(p, READ.has(req.method) ? 'viewer' : 'admin', `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0] ?? ''}`);
+  if (access === undefined || access === 'read') requireGlobalRole(p, access === 'read' || SAFE.has(req.method) ? 'viewer' : 'admin', `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0] ?? ''}`);
 }
 
 /** The caller; on a public route, undefined when the request carries no valid credential. */

@@ -49,7 +49,9 @@ export function collectOpenApi(app: FastifyInstance): OpenApiCollector {
         responses[code] = code === '204' ? { description: desc } : { description: desc, content: { 'application/json': { schema: clean(sch) } } };
       }
       responses['default'] = { description: 'Error (problem+json)', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+      const access = (route.config as { access?: string } | undefined)?.access;
       (paths[path] ??= {})[method.toLowerCase()] = {
+        'x-sluice-access': access === 'read' ? 'global-viewer' : access ?? (method === 'GET' ? 'global-viewer' : 'global-admin'),
         summary: schema.summary,
         description: schema.description,
         tags: schema.tags,

@@ -14,6 +14,8 @@ import { ADMIN_ROUTES } from './routes.js';
 
 export interface AdminServer {
   readonly app: FastifyInstance;
+  /** The OpenAPI 3.1 document of every route (also served at GET /openapi.json). */
+  openapi(): Record<string, unknown>;
   listen(port: number, host: string): Promise<{ port: number; host: string }>;
   close(): Promise<void>;
 }
@@ -93,6 +95,7 @@ export async function createAdminServer(host: AdminHost): Promise<AdminServer> {
 
   return {
     app,
+    openapi: () => openapi.document(),
     async listen(port, hostName) {
       await app.listen({ port, host: hostName });
       const addr = app.server.address();

@@ -26,7 +26,7 @@ Usage:
   sluice simulate [-X METHOD] PATH [-H "k: v"] [--ip ADDR] [-d BODY]
                                     why would this request be denied? (nothing is sent upstream)
   sluice migrate [--data DIR | --store URL]
-  sluice docs generate              regenerate docs/errors.md and docs/policies.md
+  sluice docs generate              regenerate docs/errors.md, policies.md, configuration.md and admin-api.md
   sluice version
 
 Environment: SLUICE_PORT, SLUICE_ADMIN_PORT, SLUICE_DATA, SLUICE_STORE, SLUICE_REDIS, SLUICE_CONFIG,
@@ -73,8 +73,12 @@ async function main(argv: string[]): Promise<number> {
       const { values: v } = parse(rest.slice(1), { out: { type: 'string' } });
       const { assemble } = await import('../app/registry.js');
       const { generatedDocs } = await import('../docs/generate.js');
-      const { reasons, registry } = assemble();
-      for (const [path, text] of Object.entries(generatedDocs(reasons, registry))) {
+      const { adminOpenApiDocument } = await import('../admin/openapi-doc.js');
+      const { adminApiMarkdown } = await import('../docs/generate.js');
+      const assembly = assemble();
+      const { reasons, registry } = assembly;
+      const docs = { ...generatedDocs(reasons, registry), 'docs/admin-api.md': adminApiMarkdown(await adminOpenApiDocument(assembly)) };
+      for (const [path, text] of Object.entries(docs)) {
         const file = join(v.out ?? '.', path);
         await mkdir(dirname(file), { recursive: true });
         await writeFile(file, text);

@@ -1,8 +1,9 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { adminOpenApiDocument } from '../admin/openapi-doc.js';
 import { assemble } from '../app/registry.js';
-import { generatedDocs } from './generate.js';
+import { adminApiMarkdown, generatedDocs } from './generate.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const { reasons, registry } = assemble();
@@ -12,6 +13,12 @@ describe('docs and code agree', () => {
     const file = join(ROOT, path);
     expect(existsSync(file), `${path} is missing`).toBe(true);
     expect(readFileSync(file, 'utf8')).toBe(text);
+  });
+
+  it('docs/admin-api.md is up to date with the admin API\'s OpenAPI document (run `npm run build && npm run docs:gen`)', async () => {
+    const file = join(ROOT, 'docs', 'admin-api.md');
+    expect(existsSync(file), 'docs/admin-api.md is missing').toBe(true);
+    expect(readFileSync(file, 'utf8')).toBe(adminApiMarkdown(await adminOpenApiDocument()));
   });
 
   it('every reason code appears in docs/errors.md with its status', () => {

@@ -154,3 +154,92 @@ export function generatedDocs(reasons: ReasonTable, registry: ConfigRegistry): R
 }
 
 export type { TSchema };
+
+interface Operation {
+  summary?: string;
+  description?: string;
+  tags?: string[];
+  'x-sluice-access'?: string;
+  parameters?: { name: string; in: string; required?: boolean; schema?: SchemaNode }[];
+  requestBody?: { content?: Record<string, { schema?: SchemaNode }> };
+  responses?: Record<string, { description?: string }>;
+}
+
+const TAG_ORDER = ['account', 'users', 'teams', 'apis', 'consumers', 'subscriptions', 'webhooks', 'portal', 'audit', 'state', 'config', 'traces', 'status'];
+const ACCESS: Record<string, string> = {
+  public: 'none',
+  any: 'signed in (team role)',
+  'global-viewer': 'global viewer',
+  'global-admin': 'global admin',
+};
+
+/** Request-body fields two levels deep (deeper objects are described where they are defined). */
+function bodyFields(schema: SchemaNode, prefix: string, rows: string[], depth: number): void {
+  for (const [name, p] of Object.entries(schema.properties ?? {})) {
+    const path = prefix ? `${prefix}.${name}` : name;
+    const required = (schema.required ?? []).includes(name) ? 'yes' : '';
+    rows.push(`| \`${path}\` | ${esc(typeOf(p))} | ${required} | ${esc(p.description ?? '')} |`);
+    const nested = p.type === 'object' ? p : p.type === 'array' && p.items?.type === 'object' ? p.items : undefined;
+    if (nested?.properties && depth > 1) bodyFields(nested, p.type === 'array' ? `${path}[]` : path, rows, depth - 1);
+  }
+}
+
+/** docs/admin-api.md: every admin endpoint, from the OpenAPI document the admin API serves. */
+export function adminApiMarkdown(doc: { paths?: Record<string, Record<string, Operation>> }): string {
+  const ops: { method: string; path: string; op: Operation; tag: string }[] = [];
+  for (const [path, methods] of Object.entries(doc.paths ?? {})) for (const [method, op] of Object.entries(methods)) ops.push({ method: method.toUpperCase(), path, op, tag: op.tags?.[0] ?? 'other' });
+  const rank = (t: string) => (TAG_ORDER.includes(t) ? TAG_ORDER.indexOf(t) : TAG_ORDER.length);
+  const tags = [...new Set(ops.map((o) => o.tag))].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  const anchor = (o: { method: string; path: string }) => `${o.method}-${o.path}`.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  const out = [
+    '# Admin API reference',
+    '',
+    GENERATED,
+    '',
+    'The admin listener (default `127.0.0.1:8081`) serves JSON over REST and describes itself in `GET /openapi.json`',
+    '(OpenAPI 3.1, generated from the same schemas that validate the requests). Concepts: [management.md](management.md).',
+    '',
+    '- **Authentication.** A console session (`POST /auth/login` sets the HttpOnly `sluice_session` cookie; every write',
+    '  also sends the session\'s CSRF token in `X-CSRF-Token`), an API token (`Authorization: Bearer sluice_pat_…`,',
+    '  `POST /auth/tokens`), the bootstrap token (`SLUICE_ADMIN_TOKEN`), or — with `--admin-auth local`, the default on a',
+    '  loopback listener without a token — a request from the admin host itself (loopback peer, Host and Origin).',
+    '- **Access** (column below): *global viewer/admin* need that global role; *signed in (team role)* is checked',
+    '  against the caller\'s role on the resource\'s team: no role on that team → 404, too low a role → 403 naming the',
+    '  role needed; *none* needs no authentication.',
+    '- **Errors** are RFC 9457 `application/problem+json` with a stable `code` ([errors.md](errors.md#admin)), and',
+    '  `errors: [{ path, message }]` naming each refused field.',
+    '- **Concurrency.** Entities carry a `revision`, also their `ETag`; send it back in `If-Match` to write: a stale one',
+    '  answers 412 `admin.precondition_failed` with the current ETag.',
+    '- **Lists** take `limit` (1-500, default 50) and return `next`, the cursor to pass as `after` (audit log and',
+    '  releases: `before`). Filters are query parameters.',
+    '',
+    '| method | path | access | summary |',
+    '|---|---|---|---|',
+  ];
+  for (const t of tags) for (const o of ops.filter((x) => x.tag === t)) out.push(`| ${o.method} | [\`${o.path}\`](#${anchor(o)}) | ${ACCESS[o.op['x-sluice-access'] ?? ''] ?? ''} | ${esc(o.op.summary ?? '')} |`);
+  out.push('');
+  for (const t of tags) {
+    out.push(`## ${t}`, '');
+    for (const o of ops.filter((x) => x.tag === t)) {
+      out.push(`### ${o.method} ${o.path}`, '', `<a id="${anchor(o)}"></a>${o.op.summary ?? ''}`, '');
+      if (o.op.description) out.push(o.op.description, '');
+      out.push(`Access: ${ACCESS[o.op['x-sluice-access'] ?? ''] ?? 'see above'}.`, '');
+      const params = o.op.parameters ?? [];
+      if (params.length) {
+        out.push('| parameter | in | type | required | description |', '|---|---|---|---|---|');
+        for (const p of params) out.push(`| \`${p.name}\` | ${p.in} | ${esc(p.schema ? typeOf(p.schema) : '')} | ${p.required ? 'yes' : ''} | ${esc(p.schema?.description ?? '')} |`);
+        out.push('');
+      }
+      const body = o.op.requestBody?.content?.['application/json']?.schema;
+      if (body) {
+        const rows: string[] = [];
+        const object = body.type === 'object' ? body : body.anyOf?.find((x) => x.type === 'object');
+        if (object) bodyFields(object, '', rows, 2);
+        out.push(rows.length ? ['Body:', '', '| field | type | required | description |', '|---|---|---|---|', ...rows].join('\n') : `Body: ${esc(body.description ?? typeOf(body))}`, '');
+      }
+      const codes = Object.entries(o.op.responses ?? {}).filter(([c]) => c !== 'default');
+      out.push(`Answers: ${codes.map(([c, r]) => `\`${c}\` ${r.description ?? ''}`.trim()).join('; ')}; errors as problem+json.`, '');
+    }
+  }
+  return out.join('\n');
+}

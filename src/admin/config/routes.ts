@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { parseConfigText, toYaml } from '../../config/yaml.js';
 import { auditEntry } from '../../management/audit.js';
-import { actorOf } from '../auth.js';
+import { actorOf, READ } from '../auth.js';
 import type { AdminHost } from '../context.js';
 import { AdminError } from '../problem.js';
 
@@ -76,6 +76,7 @@ export const configRoutes = (host: AdminHost): FastifyPluginAsync =>
     });
 
     app.post('/config/validate', {
+      config: READ,
       schema: {
         summary: 'Validate a config document without saving or applying it.',
         tags: ['config'],

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
+import { READ } from '../auth.js';
 import type { AdminHost } from '../context.js';
 
 export const SimulationInputSchema = Type.Object(
@@ -16,6 +17,7 @@ export const SimulationInputSchema = Type.Object(
 export const simulateRoutes = (host: AdminHost): FastifyPluginAsync =>
   async function simulate(app) {
     app.post('/simulate', {
+      config: READ,
       schema: {
         summary: 'Why would this request be denied? Evaluates a hypothetical request against the active config.',
         description: 'Runs routing and every policy in dry-run mode (no quota consumed, no upstream contacted) and returns the response the client would get plus the full decision trace.',

@@ -5,7 +5,7 @@ import { managementFor } from '../../management/plane.js';
 import { applyState, currentState, planStateChange } from '../../management/state-apply.js';
 import { ManagementStateSchema } from '../../management/state-schema.js';
 import { stateTag, type StateDocument } from '../../management/state.js';
-import { actorOf } from '../auth.js';
+import { actorOf, READ } from '../auth.js';
 import type { AdminHost } from '../context.js';
 import { AdminError } from '../problem.js';
 
@@ -54,6 +54,7 @@ export const stateRoutes = (host: AdminHost): FastifyPluginAsync =>
     });
 
     app.post('/state/plan', {
+      config: READ,
       schema: { summary: 'What applying this state file would change (nothing is written).', tags: ['state'], body: StateBody, returns: { 200: Plan } },
     }, (req) => planStateChange(m, req.body as StateDocument));
 

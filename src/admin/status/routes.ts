@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
+import { ANY } from '../auth.js';
 import type { AdminHost } from '../context.js';
 
 const started = Date.now();
@@ -7,6 +8,7 @@ const started = Date.now();
 export const statusRoutes = (host: AdminHost): FastifyPluginAsync =>
   async function status(app) {
     app.get('/status', {
+      config: ANY,
       schema: {
         summary: 'Gateway status: active config version, uptime, store.',
         tags: ['status'],
@@ -40,6 +42,7 @@ export const statusRoutes = (host: AdminHost): FastifyPluginAsync =>
     }, () => ({ services: host.gateway.targetHealth() }));
 
     app.get('/reasons', {
+      config: ANY,
       schema: { summary: 'Every reason code Sluice can answer or record, with status and meaning.', tags: ['status'] },
     }, () => ({ reasons: host.assembly.reasons.all() }));
   };
