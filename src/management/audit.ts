@@ -5,6 +5,11 @@ import { readableTeams, type Principal } from './roles.js';
 /** Keys whose values never reach the audit log (the stored forms of secrets included). */
 const SECRET_KEY = /^(password|password_hash|passwordHash|secret|token|token_hash|tokenHash|key|key_hash|previous_key_hash|csrf|client_secret|private_key)$/i;
 
+/** A field name that carries a secret (or its stored form). */
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEY.test(key);
+}
+
 /** A deep copy with secret-bearing fields replaced by "[redacted]". */
 export function redact(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redact);

@@ -30,6 +30,13 @@ describe('state plans', () => {
     expect(lines(current, { management: { consumers: [{ id: 'shop', team: 'pay', credentials: [{ id: 'k', type: 'key-auth', scopes: ['x'] }] }] } })).toEqual(['+ management.consumers.shop.credentials[k].scopes: ["x"]']);
   });
 
+  it('a plan never shows a secret the file carries', () => {
+    const plan = lines(current, { management: { consumers: [{ id: 'shop', team: 'pay', credentials: [{ id: 'k', type: 'key-auth' }, { id: 'h', type: 'custom', client_secret: 's3cr3t', region: 'eu' }] }] } });
+    expect(plan).toEqual(['+ management.consumers.shop.credentials[h]: {"id":"h","type":"custom","client_secret":"[redacted]","region":"eu"}']);
+    const changed = lines({ management: { consumers: [{ id: 'c', team: 'pay', credentials: [{ id: 'h', type: 'custom', client_secret: 'old' }] }] } }, { management: { consumers: [{ id: 'c', team: 'pay', credentials: [{ id: 'h', type: 'custom', client_secret: 'new' }] }] } });
+    expect(changed).toEqual(['~ management.consumers.c.credentials[h].client_secret: "[redacted]" → "[redacted]"']);
+  });
+
   it('the config part, when present, is compared whole', () => {
     expect(lines(current, { services: [{ id: 'a', upstream: { targets: ['http://10.0.0.2'] } }] })).toEqual(['~ config.services[a].upstream.targets[0]: "http://10.0.0.1" → "http://10.0.0.2"']);
   });

@@ -4,6 +4,7 @@ import type { ManagementTables } from '../store/management/index.js';
 import { normalizeDefinition } from './apis.js';
 import { exportableFields } from './credentials.js';
 import type { ApiDefinition, Deprecation } from './definition.js';
+import { isSecretKey, redact } from './audit.js';
 import { diffJson, type Change } from './diff.js';
 import { sha256 } from './secrets.js';
 
@@ -210,7 +211,14 @@ export function planState(current: StateDocument, desired: StateDocument): Chang
     const target = section === 'users' ? { ...h, ...w } : w;
     changes.push(...diffJson(h, target, `management.${section}`));
   }
-  return changes;
+  return changes.map(redactChange);
+}
+
+/** A plan shows no secret a file may carry (a credential's `secret`, a `client_secret`…): plans land in the audit log. */
+function redactChange(c: Change): Change {
+  const last = /([A-Za-z_]+)(\[[^\]]*\])?$/.exec(c.path)?.[1] ?? '';
+  const hide = (v: unknown) => (v === undefined ? undefined : isSecretKey(last) ? '[redacted]' : redact(v));
+  return { op: c.op, path: c.path, ...(c.from !== undefined ? { from: hide(c.from) } : {}), ...(c.to !== undefined ? { to: hide(c.to) } : {}) };
 }
 
 export { userKey, subKey, hookKey };
