@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
  * superlinear in the length of one pre-token (30,000 characters without a space: 1.5 s), so neither
  * may run on the event loop that relays every stream. One worker per process, started by `warm()`
  * (the AI runtime, once an ai service exists) or on first need; callers during its start-up wait for
- * that same start. The worker is unref'd: it never keeps the process alive.
+ * that same start. An idle worker is unref'd: it never keeps the process alive.
  */
 
 /** Plain CommonJS so it runs as is, from the sources under vitest as from the build. */
@@ -83,17 +83,18 @@ export class TokenCounter {
     if (this.lastError && Date.now() < this.quietUntil) return Promise.reject(this.lastError);
     this.loads++;
     const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: this.module }, name: 'sluice-token-counter' });
-    w.unref();
     this.worker = w;
     this.starting = new Promise<void>((resolve, reject) => {
       w.on('message', (m: FromWorker) => {
         if ('ready' in m) {
           this.ready = true;
+          if (this.pending.size === 0) w.unref();
           resolve();
           return;
         }
         const p = this.pending.get(m.id);
         this.pending.delete(m.id);
+        if (this.pending.size === 0) w.unref();
         if (m.counts) p?.resolve(m.counts);
         else p?.reject(new Error(m.error ?? 'the token counter failed'));
       });
@@ -123,6 +124,7 @@ export class TokenCounter {
     const counts = await new Promise<number[]>((resolve, reject) => {
       const id = this.nextId++;
       this.pending.set(id, { resolve, reject });
+      w.ref(); // held while a count is pending, so an awaited count keeps the process alive
       w.postMessage({ id, texts: split.flat() });
     });
     let k = 0;
