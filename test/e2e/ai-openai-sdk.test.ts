@@ -75,8 +75,8 @@ describe('AI gateway: OpenAI SDK', () => {
       [undefined, undefined, 0],
     ]);
     expect(chunks.slice(0, -1).every((c) => c.usage === null)).toBe(true);
-    // OpenAI → OpenAI loses nothing per chunk: the capture's id, model and service tier on every chunk.
-    expect(chunks.map((c) => [c.id, c.model, c.service_tier, c.system_fingerprint])).toEqual(chunks.map(() => ['chatcmpl-C4Hq5a6K3RaPMymUv70btQNYv6SvY', 'gpt-5-nano-2025-08-07', 'default', null]));
+    // OpenAI → OpenAI loses nothing per chunk: the capture's id, model, service tier and (null) fingerprint on every chunk.
+    expect(chunks.map((c) => [c.id, c.model, c.service_tier, (c as { system_fingerprint?: unknown }).system_fingerprint])).toEqual(chunks.map(() => ['chatcmpl-C4Hq5a6K3RaPMymUv70btQNYv6SvY', 'gpt-5-nano-2025-08-07', 'default', null]));
     expect(chunks.at(-1)!.usage).toMatchObject({ prompt_tokens: 12, completion_tokens: 100, total_tokens: 112, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 100 } });
     expect(oa.seen.at(-1)!.body['stream_options']).toEqual({ include_usage: true });
   });
