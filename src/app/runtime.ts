@@ -13,8 +13,8 @@ import { Store, StaleVersionError } from '../store/store.js';
 import { BatchWriter } from '../telemetry/batch-writer.js';
 import { Telemetry } from '../telemetry/telemetry.js';
 import { readConfigFile, readStoredConfig, type ConfigSource } from './config-source.js';
-import { MapServiceRegistry, type SluiceModule } from './module.js';
-import { assemble, type Assembly } from './registry.js';
+import type { SluiceModule } from './module.js';
+import { assemble, setUpModules, type Assembly } from './registry.js';
 
 export interface StartOptions {
   readonly configFile?: string;
@@ -104,11 +104,7 @@ export class Sluice {
       throw new Error(`the admin listener would be reachable on ${o.adminHost}: set SLUICE_ADMIN_TOKEN (or --admin-token) or --admin-auth required (admin users and API tokens), or keep --admin-host on loopback`);
     }
     const assembly = assemble(o.modules);
-    const services = new MapServiceRegistry();
-    const cleanups: (() => Promise<void> | void)[] = [];
-    for (const m of assembly.modules) {
-      await m.setup?.({ log, redisUrl: o.redisUrl, provide: (n, s) => services.set(n, s), onClose: (fn) => cleanups.push(fn) });
-    }
+    const { services, cleanups } = await setUpModules(assembly, { log, redisUrl: o.redisUrl });
     const store = await Store.open({ url: o.storeUrl ?? join(o.dataDir, 'sluice.db'), schema: o.storeSchema });
     const traceWriter = new BatchWriter<RequestTrace>({ name: 'denied-traces', log, write: (t) => store.traces.saveMany(t) });
     const telemetry = await Telemetry.start({ storeUrl: o.storeUrl ?? join(o.dataDir, 'sluice.db'), storeSchema: o.storeSchema, log });

@@ -51,6 +51,23 @@ policies:
     expect(bad.stderr).toContain('routes[0].service: no service with id "b"');
   });
 
+  it('config validate compiles policies that need module services (counters), as start does', async () => {
+    const limited = `${config(10)}  - name: rate-limit
+    config: { limit: 5, window: 1s }
+  - name: quota
+    config: { limit: 100, period: day }
+`;
+    await writeFile(join(dir, 'limited.yaml'), limited);
+    const ok = await runCli(['config', 'validate', join(dir, 'limited.yaml')]);
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/valid \(1 services, 1 routes, 0 consumers, 4 policies;/);
+    await writeFile(join(dir, 'limited-bad.yaml'), limited.replace('window: 1s', 'window: soon'));
+    const bad = await runCli(['config', 'validate', join(dir, 'limited-bad.yaml')]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('policies[1].config.window');
+  });
+
   it('refuses to start on an invalid file and says why', async () => {
     await writeFile(join(dir, 'broken.yaml'), 'routes: [{ id: r, service: nope, paths: ["/"] }]\n');
     const r = await runCli(['start', '--config', join(dir, 'broken.yaml'), '--port', '0', '--admin-port', '0', '--data', join(dir, 'd0')]);

@@ -2,8 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import pino from 'pino';
-import { assemble } from '../../app/registry.js';
-import { MapServiceRegistry } from '../../app/module.js';
+import { assemble, setUpModules } from '../../app/registry.js';
 import { ConfigError, formatFieldError, pointerToPath } from '../../config/field-errors.js';
 import { resolveConfig } from '../../config/resolve.js';
 import { parseConfigText, toYaml } from '../../config/yaml.js';
@@ -23,8 +22,13 @@ export async function validateFile(path: string): Promise<{ ok: true; summary: s
   } catch (err) {
     return { ok: false, errors: [`${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message}`] };
   }
-  const { registry, reasons, dialects } = assemble();
-  const gw = new Gateway({ registry, reasons, dialects, log: pino({ level: 'silent' }), services: new MapServiceRegistry() });
+  const assembly = assemble();
+  const { registry, reasons, dialects } = assembly;
+  const log = pino({ level: 'silent' });
+  // The modules' services (in-process counters, the AI runtime) so that policies needing them compile;
+  // without --redis nothing is contacted.
+  const { services, cleanups } = await setUpModules(assembly, { log });
+  const gw = new Gateway({ registry, reasons, dialects, log, services });
   try {
     const parsed = parseConfigText(text, path);
     // A state file (`config export`) carries a management section next to the config document.
@@ -42,6 +46,7 @@ export async function validateFile(path: string): Promise<{ ok: true; summary: s
     throw err;
   } finally {
     await gw.close();
+    for (const c of cleanups) await c();
   }
 }
 
