@@ -19,7 +19,7 @@ type Common = Static<typeof SummaryQuery>;
 function rollupFilter(req: FastifyRequest, q: Common): RollupFilter {
   const { from, to } = timeRange(q, Date.now(), DAY);
   if (to - from > MAX_SPAN) throw new AdminError('admin.invalid_request', 'The range is longer than 400 days.', [{ path: 'querystring.from', message: 'at most 400 days before to' }]);
-  return { from, to, grain: q.grain ?? pickGrain(from, to), team: q.team, api: q.api, route: q.route, consumer: q.consumer, provider: q.provider, model: q.model, ...teamScope(req, q.team) };
+  return { from, to, ...(q.grain ? { grain: q.grain } : {}), team: q.team, api: q.api, route: q.route, consumer: q.consumer, provider: q.provider, model: q.model, ...teamScope(req, q.team) };
 }
 
 /**
@@ -54,15 +54,16 @@ export const analyticsRoutes = (host: AdminHost): FastifyPluginAsync =>
     }, async (req) => {
       const q = req.query as Static<typeof SeriesQuery>;
       const filter = rollupFilter(req, q);
-      const grainMs = GRAIN_MS[filter.grain ?? 'minute'];
+      const grain = filter.grain ?? pickGrain(filter.from, filter.to);
+      const grainMs = GRAIN_MS[grain];
       const step = q.step !== undefined ? parseDuration(q.step) ?? 0 : grainMs;
       if (step < grainMs || step % grainMs !== 0) {
-        throw new AdminError('admin.invalid_request', `step must be a multiple of the ${filter.grain ?? 'minute'} grain.`, [{ path: 'querystring.step', message: `${q.step ?? ''} is not a multiple of ${grainMs / 1000}s` }]);
+        throw new AdminError('admin.invalid_request', `step must be a multiple of the ${grain} grain.`, [{ path: 'querystring.step', message: `${q.step ?? ''} is not a multiple of ${grainMs / 1000}s` }]);
       }
       if ((filter.to - filter.from) / step > MAX_POINTS) {
         throw new AdminError('admin.invalid_request', `At most ${MAX_POINTS} points: widen the step or narrow the range.`, [{ path: 'querystring.step', message: `${Math.ceil((filter.to - filter.from) / step)} points` }]);
       }
-      return ask(telemetryOf(host).analytics({ kind: 'series', filter, step }));
+      return ask(telemetryOf(host).analytics({ kind: 'series', filter: { ...filter, grain }, step }));
     });
 
     app.get('/analytics/top', {

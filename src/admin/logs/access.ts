@@ -33,7 +33,7 @@ export async function ask<T>(p: Promise<T>): Promise<T> {
   try {
     return await p;
   } catch (err) {
-    if (err instanceof TelemetryUnavailableError) throw new AdminError('telemetry.unavailable', 'The telemetry worker is not running (it restarts by itself after a crash); try again in a few seconds.', undefined, { 'retry-after': '5' });
+    if (err instanceof TelemetryUnavailableError) throw new AdminError('telemetry.unavailable', `${err.message}; try again in a few seconds.`, undefined, { 'retry-after': '5' });
     if (err instanceof WorkerCallError && err.remoteName === 'InvalidCursorError') {
       throw new AdminError('admin.invalid_request', 'The cursor is not one this endpoint returned (or belongs to the other order).', [{ path: 'querystring.cursor', message: err.message }]);
     }

@@ -1,10 +1,9 @@
-import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
-import type { ExpressionBuilder } from 'kysely';
+import type BetterSqlite3 from 'better-sqlite3';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { StoreDialect } from '../open.js';
 import type { Database } from '../schema.js';
-import type BetterSqlite3 from 'better-sqlite3';
 import { RowWriter } from './row-writer.js';
-import { ALL, GRAIN_MS, int8, ROLLUP_DIMS, ROLLUP_MEASURES, type RollupDim, type RollupGrain, type RollupRow, type TelemetryTables } from './tables.js';
+import { GRAIN_MS, int8, ROLLUP_DIMS, ROLLUP_MEASURES, type RollupDim, type RollupGrain, type RollupRow, type SliceRow, type TelemetryTables } from './tables.js';
 
 export interface RollupFilter {
   /** Epoch ms, inclusive; aligned down to the grain. */
@@ -13,6 +12,11 @@ export interface RollupFilter {
   readonly to: number;
   /** Default: minute up to 6 h, hour up to 14 days, day beyond. */
   readonly grain?: RollupGrain;
+  /**
+   * A range-only query (totals, top N: no time steps) on the hour grain may read the whole days of
+   * the range from the day grain and only its edges from hours: the same answer from far fewer rows.
+   */
+  readonly cover?: boolean;
   readonly team?: string;
   readonly api?: string;
   readonly route?: string;
@@ -38,11 +42,10 @@ export interface TopItem extends Totals {
   readonly value: number;
 }
 
-type Row = RollupRow;
-
-const KEYS = ['grain', 'bucket', 'node', ...ROLLUP_DIMS] as const;
-const REPLACED = [...ROLLUP_MEASURES, 'statuses', 'codes', 'latency', 'overhead'] as const;
-type EB = ExpressionBuilder<Database & TelemetryTables, 'rollups'>;
+const MEASURES = [...ROLLUP_MEASURES, 'statuses', 'codes', 'latency', 'overhead'] as const;
+const CELL_KEY = ['grain', 'bucket', 'node', ...ROLLUP_DIMS] as const;
+const SLICE_KEY = ['grain', 'dim', 'value', 'bucket', 'node'] as const;
+const SUMS = sql.raw(ROLLUP_MEASURES.map((m) => `sum(${m}) as ${m}`).join(', '));
 
 export function pickGrain(from: number, to: number): RollupGrain {
   const span = to - from;
@@ -67,108 +70,137 @@ function totals(r: Record<string, unknown>): Totals {
   return out;
 }
 
-/** Rollup rows over SQLite or PostgreSQL: writers upsert their own rows, readers aggregate. */
+/** Where a query reads (a subquery over the right table and range), and the column a `by` dimension is in. */
+interface Source {
+  readonly from: RawBuilder<unknown>;
+  readonly key: RawBuilder<unknown>;
+}
+
+/** The (grain, [start, end)) segments a range reads: see RollupFilter.cover. */
+function cover(f: RollupFilter, grain: RollupGrain): { grain: RollupGrain; start: number; end: number }[] {
+  const start = f.from - (f.from % GRAIN_MS[grain]);
+  const day = GRAIN_MS.day;
+  const d0 = Math.ceil(f.from / day) * day;
+  const d1 = Math.floor(f.to / day) * day;
+  if (!f.cover || grain !== 'hour' || d1 <= d0) return [{ grain, start, end: f.to }];
+  const out: { grain: RollupGrain; start: number; end: number }[] = [{ grain: 'day', start: d0, end: d1 }];
+  if (start < d0) out.unshift({ grain, start, end: d0 });
+  if (d1 < f.to) out.push({ grain, start: d1, end: f.to });
+  return out;
+}
+
+/**
+ * Rollups over SQLite or PostgreSQL: writers upsert their own rows (full cells into `rollups`, slices
+ * into `rollup_slices`), readers aggregate. A query that involves at most one dimension (filtered,
+ * restricted to teams, or ranked by) reads slices — one index range per dimension value; otherwise
+ * it reads the full cells.
+ */
 export class RollupStore {
   private readonly db: Kysely<Database & TelemetryTables>;
-
-  private readonly writer: RowWriter<Row>;
+  private readonly cells: RowWriter<RollupRow>;
+  private readonly slices: RowWriter<SliceRow>;
 
   /** `sqlite`: the raw handle of the same database, for fast upserts (the telemetry worker has one). */
   constructor(db: Kysely<Database>, dialect: StoreDialect, sqlite?: BetterSqlite3.Database) {
     this.db = db.withTables<TelemetryTables>();
-    this.writer = new RowWriter<Row>(this.db as unknown as Kysely<never>, dialect, 'rollups', [...KEYS, ...REPLACED], sqlite, { keys: KEYS, replace: REPLACED });
+    const raw = this.db as unknown as Kysely<never>;
+    this.cells = new RowWriter<RollupRow>(raw, dialect, 'rollups', [...CELL_KEY, ...MEASURES], sqlite, { keys: CELL_KEY, replace: MEASURES });
+    this.slices = new RowWriter<SliceRow>(raw, dialect, 'rollup_slices', [...SLICE_KEY, ...MEASURES], sqlite, { keys: SLICE_KEY, replace: MEASURES });
   }
 
   /** Writes rows whole (a node's full state of each bucket replaces what it wrote before). */
-  upsert(rows: readonly Row[]): Promise<void> {
-    return this.writer.write(rows);
+  async upsert(rows: { readonly cells: readonly RollupRow[]; readonly slices: readonly SliceRow[] }): Promise<void> {
+    await this.cells.write(rows.cells);
+    await this.slices.write(rows.slices);
   }
 
-  /**
-   * The rows a query reads. With at most one dimension involved (filtered, restricted or grouped
-   * by), slice rows answer it; otherwise full cells do (conditions on two dimensions exclude every
-   * slice, since a slice has at most one dimension that is not `ALL`).
-   */
-  private where(f: RollupFilter, grain: RollupGrain, by?: RollupDim) {
-    const start = f.from - (f.from % GRAIN_MS[grain]);
-    const involved = ROLLUP_DIMS.filter((d) => f[d] !== undefined || d === by || (d === 'team' && f.teams !== undefined));
-    const slice = involved.length <= 1;
-    return (eb: EB): Expression<SqlBool> => {
-      const conds: Expression<SqlBool>[] = [eb('grain', '=', grain), eb('bucket', '>=', start), eb('bucket', '<', f.to)];
+  private source(f: RollupFilter, grain: RollupGrain, by?: RollupDim): Source {
+    const conds: RawBuilder<unknown>[] = [];
+    if (f.teams !== undefined && f.teams.length === 0) conds.push(sql`1 = 0`);
+    const teams = f.teams?.length ? f.teams : undefined;
+    const involved = ROLLUP_DIMS.filter((d) => f[d] !== undefined || d === by || (d === 'team' && teams !== undefined));
+    let table: RawBuilder<unknown>;
+    let key: RawBuilder<unknown>;
+    if (involved.length <= 1) {
+      table = sql.raw('rollup_slices');
+      key = sql.ref('value');
+      const d = involved[0];
+      conds.push(sql`dim = ${d ?? ''}`);
+      if (d === undefined) conds.push(sql`value = ''`);
+      else {
+        const v = f[d];
+        if (v !== undefined) conds.push(sql`value = ${v}`);
+        if (d === 'team' && teams) conds.push(sql`value in (${sql.join([...teams])})`);
+      }
+    } else {
+      table = sql.raw('rollups');
+      key = sql.ref(by ?? 'team');
       for (const d of ROLLUP_DIMS) {
         const v = f[d];
-        if (v !== undefined) conds.push(eb(d, '=', v));
-        if (d === 'team' && f.teams !== undefined) conds.push(f.teams.length > 0 ? eb('team', 'in', [...f.teams]) : sql<SqlBool>`1 = 0`);
-        if (d === by) conds.push(eb(d, '<>', ALL));
-        else if (slice && !involved.includes(d)) conds.push(eb(d, '=', ALL));
+        if (v !== undefined) conds.push(sql`${sql.ref(d)} = ${v}`);
       }
-      return eb.and(conds);
-    };
+      if (teams) conds.push(sql`team in (${sql.join([...teams])})`);
+    }
+    // One index range per segment of the range; UNION ALL keeps each branch on its index.
+    const branches = cover(f, grain).map((g) => {
+      const all = [sql`grain = ${g.grain}`, ...conds, sql`bucket >= ${g.start}`, sql`bucket < ${g.end}`];
+      return sql`select * from ${table} where ${sql.join(all, sql` and `)}`;
+    });
+    return { from: sql`(${sql.join(branches, sql` union all `)}) as r`, key };
+  }
+
+  private step(f: RollupFilter & { readonly step?: number }, grain: RollupGrain): number {
+    return Math.max(GRAIN_MS[grain], Math.round((f.step ?? 0) / GRAIN_MS[grain]) * GRAIN_MS[grain]);
   }
 
   /** Sums per step; `step` is a multiple of the grain (default: the grain). */
   async series(f: RollupFilter & { readonly step?: number }): Promise<{ grain: RollupGrain; step: number; points: SeriesPoint[] }> {
     const grain = f.grain ?? pickGrain(f.from, f.to);
-    const step = Math.max(GRAIN_MS[grain], Math.round((f.step ?? 0) / GRAIN_MS[grain]) * GRAIN_MS[grain]);
-    const t = sql<number>`bucket - (bucket % ${sql.lit(step)})`;
-    const rows = await this.db
-      .selectFrom('rollups')
-      .select((eb) => [t.as('t'), ...ROLLUP_MEASURES.map((m) => eb.fn.sum(m).as(m))])
-      .where(this.where(f, grain))
-      .groupBy(t)
-      .orderBy(t)
-      .execute();
-    return { grain, step, points: rows.map((r) => ({ t: int8(r.t), ...totals(r) })) };
+    const step = this.step(f, grain);
+    const s = this.source(f, grain);
+    const r = await sql<Record<string, number | string>>`select bucket - (bucket % ${sql.lit(step)}) as t, ${SUMS} from ${s.from} group by 1 order by 1`.execute(this.db);
+    return { grain, step, points: r.rows.map((row) => ({ t: int8(row['t']!), ...totals(row) })) };
   }
 
   /** The latency and overhead sketches of every row in range, keyed by step (or by a dimension). */
   async sketches(f: RollupFilter & { readonly step?: number; readonly by?: RollupDim }): Promise<{ key: string | number; latency: string; overhead: string }[]> {
     const grain = f.grain ?? pickGrain(f.from, f.to);
-    const step = Math.max(GRAIN_MS[grain], Math.round((f.step ?? 0) / GRAIN_MS[grain]) * GRAIN_MS[grain]);
-    const rows = await this.db
-      .selectFrom('rollups')
-      .select(['bucket', 'latency', 'overhead', ...(f.by ? [f.by] : [])])
-      .where(this.where(f, grain, f.by))
-      .execute();
-    return rows.map((r) => {
-      const rec = r as unknown as Record<string, string | number>;
-      const bucket = Number(rec['bucket']);
-      return { key: f.by ? String(rec[f.by]) : bucket - (bucket % step), latency: String(rec['latency']), overhead: String(rec['overhead']) };
+    const step = this.step(f, grain);
+    const s = this.source(f, grain, f.by);
+    const r = await sql<{ bucket: number | string; k: string; latency: string; overhead: string }>`select bucket, ${s.key} as k, latency, overhead from ${s.from}`.execute(this.db);
+    return r.rows.map((row) => {
+      const bucket = int8(row.bucket);
+      return { key: f.by ? row.k : bucket - (bucket % step), latency: row.latency, overhead: row.overhead };
     });
   }
 
   /** The N values of a dimension with the most of a metric over the range. */
   async top(f: RollupFilter & { readonly by: RollupDim; readonly metric: TopMetric; readonly limit?: number }): Promise<TopItem[]> {
     const grain = f.grain ?? pickGrain(f.from, f.to);
-    const value = sql<number>`sum(${sql.raw(TOP_EXPR[f.metric])})`;
-    const rows = await this.db
-      .selectFrom('rollups')
-      .select((eb) => [eb.ref(f.by).as('key'), value.as('value'), ...ROLLUP_MEASURES.map((m) => eb.fn.sum(m).as(m))])
-      .where(this.where(f, grain, f.by))
-      .groupBy(f.by)
-      .having(value, '>', 0)
-      .orderBy(value, 'desc')
-      .orderBy(f.by)
-      .limit(Math.min(f.limit ?? 10, 1000))
-      .execute();
-    return rows.map((r) => ({ key: r.key === '' ? null : r.key, value: int8(r.value), ...totals(r) }));
+    const s = this.source(f, grain, f.by);
+    const value = sql.raw(`sum(${TOP_EXPR[f.metric]})`);
+    const r = await sql<Record<string, number | string>>`select ${s.key} as k, ${value} as v, ${SUMS} from ${s.from} group by 1 having ${value} > 0 order by 2 desc, 1 limit ${Math.min(f.limit ?? 10, 1000)}`.execute(this.db);
+    return r.rows.map((row) => ({ key: row['k'] === '' ? null : String(row['k']), value: int8(row['v']!), ...totals(row) }));
   }
 
-  /** Statuses and reason codes over the range (only rows that had an error or a denial are read). */
+  /** Statuses and reason codes over the range. */
   async breakdown(f: RollupFilter): Promise<{ statuses: Record<string, number>; codes: Record<string, number> }> {
     const grain = f.grain ?? pickGrain(f.from, f.to);
-    const rows = await this.db.selectFrom('rollups').select(['statuses', 'codes']).where(this.where(f, grain)).execute();
+    const s = this.source(f, grain);
+    const r = await sql<{ statuses: string; codes: string }>`select statuses, codes from ${s.from}`.execute(this.db);
     const statuses: Record<string, number> = {};
     const codes: Record<string, number> = {};
-    for (const r of rows) {
-      for (const [k, n] of Object.entries(JSON.parse(r.statuses) as Record<string, number>)) statuses[k] = (statuses[k] ?? 0) + n;
-      for (const [k, n] of Object.entries(JSON.parse(r.codes) as Record<string, number>)) codes[k] = (codes[k] ?? 0) + n;
+    for (const row of r.rows) {
+      for (const [k, n] of Object.entries(JSON.parse(row.statuses) as Record<string, number>)) statuses[k] = (statuses[k] ?? 0) + n;
+      for (const [k, n] of Object.entries(JSON.parse(row.codes) as Record<string, number>)) codes[k] = (codes[k] ?? 0) + n;
     }
     return { statuses, codes };
   }
 
+  /** Deletes a grain's rows (cells and slices) older than `ts`. */
   async deleteOlderThan(grain: RollupGrain, ts: number): Promise<number> {
-    const r = await this.db.deleteFrom('rollups').where('grain', '=', grain).where('bucket', '<', ts).executeTakeFirst();
-    return Number(r.numDeletedRows);
+    const a = await this.db.deleteFrom('rollups').where('grain', '=', grain).where('bucket', '<', ts).executeTakeFirst();
+    const b = await this.db.deleteFrom('rollup_slices').where('grain', '=', grain).where('bucket', '<', ts).executeTakeFirst();
+    return Number(a.numDeletedRows) + Number(b.numDeletedRows);
   }
 }

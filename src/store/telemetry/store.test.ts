@@ -3,8 +3,8 @@ import { freshPgSchema, hasPostgres, PG_URL } from '../../test-support/services.
 import { Store } from '../store.js';
 import { CallLogStore } from './call-logs.js';
 import { RollupStore } from './rollups.js';
-import { sliceDims } from '../../telemetry/rollup/accumulator.js';
-import { ROLLUP_MEASURES, type CallLogRow, type RollupRow } from './tables.js';
+import { slicesOf } from '../../telemetry/rollup/accumulator.js';
+import { ROLLUP_MEASURES, type CallLogRow, type RollupRow, type SliceRow } from './tables.js';
 
 export function logRow(p: Partial<CallLogRow> = {}): CallLogRow {
   return {
@@ -24,23 +24,24 @@ const sumJson = (a: string, b: string): string => {
   return JSON.stringify(out);
 };
 
-/** Full cells plus the slice rows a writer adds for them (the accumulator's own slicing). */
-function withSlices(rows: RollupRow[]): RollupRow[] {
-  const slices = new Map<string, RollupRow>();
+/** Full cells plus the slices a writer adds for them (the accumulator's own slicing). */
+function withSlices(rows: RollupRow[]): { cells: RollupRow[]; slices: SliceRow[] } {
+  const slices = new Map<string, SliceRow>();
   for (const r of rows) {
-    for (const d of sliceDims(r)) {
-      const key = JSON.stringify([r.grain, r.bucket, r.node, d]);
+    for (const d of slicesOf(r)) {
+      const key = JSON.stringify([r.grain, r.bucket, r.node, d.dim, d.value]);
       const prev = slices.get(key);
+      const { team: _t, api: _a, route: _r, consumer: _c, provider: _p, model: _m, ...rest } = r;
       if (!prev) {
-        slices.set(key, { ...r, ...d });
+        slices.set(key, { ...rest, ...d });
         continue;
       }
-      const next: RollupRow = { ...prev, statuses: sumJson(prev.statuses, r.statuses), codes: sumJson(prev.codes, r.codes) };
+      const next: SliceRow = { ...prev, statuses: sumJson(prev.statuses, r.statuses), codes: sumJson(prev.codes, r.codes) };
       for (const m of ROLLUP_MEASURES) next[m] = prev[m] + r[m];
       slices.set(key, next);
     }
   }
-  return [...rows, ...slices.values()];
+  return { cells: rows, slices: [...slices.values()] };
 }
 
 function rollupRow(p: Partial<RollupRow>): RollupRow {
@@ -177,6 +178,7 @@ function contract(name: string, open: () => Promise<{ store: Store; cleanup: () 
       expect((await rollups.series({ ...range, teams: [] })).points).toEqual([]);
       expect(await rollups.top({ ...range, by: 'team', metric: 'requests', teams: ['pay'] })).toMatchObject([{ key: 'pay', value: 9 }]);
       expect((await rollups.sketches({ ...range })).length).toBe(3); // the grand-total slice of each (bucket, node)
+      expect((await rollups.sketches({ ...range, route: 'orders', consumer: 'alice' })).length).toBe(1); // a full cell
       expect(await rollups.deleteOlderThan('minute', base + 60_000)).toBe(2 * 8);
       expect((await rollups.series(range)).points.map((p) => p.requests)).toEqual([2]);
     });

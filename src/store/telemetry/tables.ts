@@ -4,6 +4,7 @@ import type { Generated } from 'kysely';
 export type TelemetryTables = {
   call_logs: CallLogRow & { id: Generated<number> };
   rollups: RollupRow;
+  rollup_slices: SliceRow;
 };
 
 /** One request, flattened for filtering; the decision trace and captured bodies as JSON text. */
@@ -52,12 +53,7 @@ export type RollupGrain = 'minute' | 'hour' | 'day';
 
 export const GRAIN_MS: Readonly<Record<RollupGrain, number>> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 
-/**
- * The dimensions of a rollup row ('' = none). A row whose dimensions are all real values is a full
- * cell; a *slice* row has every dimension but at most one set to `ALL` and totals every cell of that
- * one value (the `ALL`-everywhere row is the grand total). Dashboards read slices: a week of
- * gateway-wide latency is 168 hourly rows, whatever the cardinality of consumers and routes.
- */
+/** The dimensions of a full rollup cell ('' = none, e.g. a request refused before authentication has no consumer). */
 export interface RollupDims {
   team: string;
   api: string;
@@ -69,8 +65,6 @@ export interface RollupDims {
 
 export const ROLLUP_DIMS = ['team', 'api', 'route', 'consumer', 'provider', 'model'] as const;
 
-/** Dimension value of slice rows: "every value" (config ids cannot be `*`). */
-export const ALL = '*';
 export type RollupDim = (typeof ROLLUP_DIMS)[number];
 
 /** Additive measures of a rollup row (summed across rows and nodes). */
@@ -109,6 +103,23 @@ export interface RollupRow extends RollupDims, RollupMeasures {
   /** Serialized DDSketch of the total duration (ms). */
   latency: string;
   /** Serialized DDSketch of the gateway's own time (ms). */
+  overhead: string;
+}
+
+/**
+ * A slice: the total of every full cell of one (grain, bucket, node) with one dimension value —
+ * `dim` '' and `value` '' is the grand total. Dashboards read slices (migration 202): a week of
+ * gateway-wide or one-API latency is 168 hourly rows, whatever the cardinality of consumers and routes.
+ */
+export interface SliceRow extends RollupMeasures {
+  grain: RollupGrain;
+  bucket: number;
+  node: string;
+  dim: RollupDim | '';
+  value: string;
+  statuses: string;
+  codes: string;
+  latency: string;
   overhead: string;
 }
 

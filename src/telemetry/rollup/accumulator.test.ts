@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RequestTrace } from '../../core/trace.js';
-import { ALL, GRAIN_MS, type RollupRow } from '../../store/telemetry/tables.js';
+import { GRAIN_MS } from '../../store/telemetry/tables.js';
 import { callFacts } from '../record.js';
 import { DDSketch } from '../sketch/ddsketch.js';
 import { RollupAccumulator } from './accumulator.js';
@@ -14,34 +14,32 @@ function trace(p: Partial<RequestTrace> = {}): RequestTrace {
   };
 }
 
-const isTotal = (r: RollupRow) => r.team === ALL && r.api === ALL && r.route === ALL && r.consumer === ALL && r.provider === ALL && r.model === ALL;
-const isFull = (r: RollupRow) => [r.team, r.api, r.route, r.consumer, r.provider, r.model].every((v) => v !== ALL);
-
 describe('rollup accumulator', () => {
   it('counts each request in its full cell and in the 7 slices, per grain', () => {
     const acc = new RollupAccumulator('n1');
     acc.add(callFacts(trace({ consumerId: 'alice', durationMs: 5 }), undefined));
     acc.add(callFacts(trace({ consumerId: 'bob', status: 403, code: 'acl.denied', answeredBy: 'gateway', decidedBy: { id: 'p', name: 'acl', scope: 'route' }, durationMs: 7 }), undefined));
-    const rows = acc.drain(T0);
-    const minute = rows.filter((r) => r.grain === 'minute');
-    expect(minute.filter(isFull).map((r) => [r.consumer, r.requests, r.denied])).toEqual([['alice', 1, 0], ['bob', 1, 1]]);
-    const total = minute.find(isTotal)!;
-    expect(total).toMatchObject({ requests: 2, denied: 1, client_errors: 1, statuses: '{"200":1,"403":1}', codes: '{"acl.denied":1}', latency_sum: 12 });
+    const { cells, slices } = acc.drain(T0);
+    const minute = cells.filter((r) => r.grain === 'minute');
+    expect(minute.map((r) => [r.consumer, r.requests, r.denied])).toEqual([['alice', 1, 0], ['bob', 1, 1]]);
+    const total = slices.find((r) => r.grain === 'minute' && r.dim === '')!;
+    expect(total).toMatchObject({ value: '', requests: 2, denied: 1, client_errors: 1, statuses: '{"200":1,"403":1}', codes: '{"acl.denied":1}', latency_sum: 12 });
     expect(DDSketch.deserialize(total.latency).count).toBe(2);
-    const byConsumer = minute.filter((r) => r.consumer !== ALL && r.route === ALL);
-    expect(byConsumer.map((r) => [r.consumer, r.requests])).toEqual([['alice', 1], ['bob', 1]]);
-    const byRoute = minute.filter((r) => r.route !== ALL && r.consumer === ALL);
-    expect(byRoute.map((r) => [r.route, r.requests])).toEqual([['orders', 2]]);
-    // 2 full cells + 1 total + 6 dimensions (consumer has two values): 10 rows per grain.
-    expect(rows.filter((r) => r.grain === 'hour')).toHaveLength(10);
-    expect(rows.filter((r) => r.grain === 'day')).toHaveLength(10);
+    const m = slices.filter((r) => r.grain === 'minute');
+    expect(m.filter((r) => r.dim === 'consumer').map((r) => [r.value, r.requests])).toEqual([['alice', 1], ['bob', 1]]);
+    expect(m.filter((r) => r.dim === 'route').map((r) => [r.value, r.requests])).toEqual([['orders', 2]]);
+    expect(m.filter((r) => r.dim === 'model').map((r) => [r.value, r.requests])).toEqual([['', 2]]);
+    // Per grain: 2 full cells; 1 total + 6 dimensions, consumer with two values.
+    for (const g of ['hour', 'day'] as const) {
+      expect(cells.filter((r) => r.grain === g)).toHaveLength(2);
+      expect(slices.filter((r) => r.grain === g)).toHaveLength(8);
+    }
   });
 
   it('counts a request in the bucket in which it finished', () => {
     const acc = new RollupAccumulator('n1');
     acc.add(callFacts(trace({ timestamp: T0 + 59_990, durationMs: 20 }), undefined));
-    const minutes = acc.drain(T0).filter((r) => r.grain === 'minute' && isTotal(r));
-    expect(minutes.map((r) => r.bucket)).toEqual([T0 + GRAIN_MS.minute]);
+    expect(acc.drain(T0).slices.filter((r) => r.grain === 'minute' && r.dim === '').map((r) => r.bucket)).toEqual([T0 + GRAIN_MS.minute]);
   });
 
   it('writes only what changed since the last drain, with its full state', () => {
@@ -50,42 +48,39 @@ describe('rollup accumulator', () => {
     acc.add(callFacts(trace({ consumerId: 'bob' }), undefined));
     acc.drain(T0);
     acc.add(callFacts(trace({ consumerId: 'alice' }), undefined));
-    const rows = acc.drain(T0).filter((r) => r.grain === 'minute');
-    expect(rows.some((r) => r.consumer === 'bob')).toBe(false);
-    expect(rows.find(isTotal)!.requests).toBe(3);
-    expect(rows.find((r) => isFull(r) && r.consumer === 'alice')!.requests).toBe(2);
+    const { cells, slices } = acc.drain(T0);
+    expect(cells.some((r) => r.consumer === 'bob')).toBe(false);
+    expect(slices.some((r) => r.dim === 'consumer' && r.value === 'bob')).toBe(false);
+    expect(slices.find((r) => r.grain === 'minute' && r.dim === '')!.requests).toBe(3);
+    expect(cells.find((r) => r.grain === 'minute' && r.consumer === 'alice')!.requests).toBe(2);
   });
 
   it('stays bounded whatever the cardinality, and keeps the totals right', () => {
     const max = 500;
     const acc = new RollupAccumulator('n1', max);
-    // Each new consumer adds two cells (full, consumer slice): the cap is reached after about max/2 of them.
+    // Each new consumer adds two cells (full, consumer slice): the bound is reached after about max/2 of them.
     const n = 2 * max;
     for (let i = 0; i < n; i++) acc.add(callFacts(trace({ consumerId: `c${i}` }), undefined));
-    expect(acc.size).toBeLessThanOrEqual(3 * (max + 8));
-    const minute = acc.drain(T0).filter((r) => r.grain === 'minute');
-    expect(minute.find(isTotal)!.requests).toBe(n);
-    expect(minute.filter(isFull).reduce((a, r) => a + r.requests, 0)).toBe(n);
-    expect(minute.filter((r) => r.consumer !== ALL && r.route === ALL).reduce((a, r) => a + r.requests, 0)).toBe(n);
-    expect(minute.find((r) => isFull(r) && r.consumer === '(other)')!.requests).toBeGreaterThan(0);
+    expect(acc.size).toBeLessThanOrEqual(3 * (max + 2));
+    const { cells, slices } = acc.drain(T0);
+    const m = slices.filter((r) => r.grain === 'minute');
+    expect(m.find((r) => r.dim === '')!.requests).toBe(n);
+    expect(cells.filter((r) => r.grain === 'minute').reduce((a, r) => a + r.requests, 0)).toBe(n);
+    expect(m.filter((r) => r.dim === 'consumer').reduce((a, r) => a + r.requests, 0)).toBe(n);
+    expect(m.find((r) => r.dim === 'consumer' && r.value === '(other)')!.requests).toBeGreaterThan(0);
+    expect(cells.find((r) => r.grain === 'minute' && r.consumer === '(other)')!.requests).toBeGreaterThan(0);
   });
 
   it('writes a bucket reopened by a late record under another writer id, never over the closed row', () => {
     const acc = new RollupAccumulator('n1');
     acc.add(callFacts(trace(), undefined));
     const first = acc.drain(T0 + 3 * GRAIN_MS.day);
-    expect(new Set(first.map((r) => r.node))).toEqual(new Set(['n1']));
+    expect(new Set([...first.cells, ...first.slices].map((r) => r.node))).toEqual(new Set(['n1']));
     acc.add(callFacts(trace({ requestId: 'late' }), undefined));
     const late = acc.drain(T0 + 3 * GRAIN_MS.day);
-    expect(late.length).toBeGreaterThan(0);
-    expect(late.every((r) => r.node !== 'n1' && r.node.startsWith('n1+'))).toBe(true);
-    expect(late.find((r) => r.grain === 'minute' && isTotal(r))!.requests).toBe(1);
-  });
-
-  it('keeps a configured value that looks like the slice marker apart from it', () => {
-    const acc = new RollupAccumulator('n1');
-    acc.add(callFacts(trace({ consumerId: '*' }), undefined));
-    const full = acc.drain(T0).filter((r) => r.grain === 'minute' && r.requests === 1 && r.route === 'orders' && r.team === '');
-    expect(full.map((r) => r.consumer)).toEqual(['(*)']);
+    const rows = [...late.cells, ...late.slices];
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((r) => r.node !== 'n1' && r.node.startsWith('n1+'))).toBe(true);
+    expect(late.slices.find((r) => r.grain === 'minute' && r.dim === '')!.requests).toBe(1);
   });
 });

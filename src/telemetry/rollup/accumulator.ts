@@ -1,4 +1,4 @@
-import { ALL, GRAIN_MS, ROLLUP_DIMS, type RollupDims, type RollupGrain, type RollupRow } from '../../store/telemetry/tables.js';
+import { GRAIN_MS, ROLLUP_DIMS, type RollupDim, type RollupDims, type RollupGrain, type RollupRow, type SliceRow } from '../../store/telemetry/tables.js';
 import type { CallFacts } from '../record.js';
 import { DDSketch } from '../sketch/ddsketch.js';
 
@@ -73,7 +73,7 @@ class Cell {
   /** The slice cells a full cell's requests also count in (cached: found once per bucket, not per request). */
   slices: Cell[] | undefined;
 
-  constructor(readonly dims: RollupDims) {}
+  constructor(readonly id: CellId) {}
 
   add(d: Delta): void {
     this.requests++;
@@ -95,9 +95,8 @@ class Cell {
     this.dirty = true;
   }
 
-  row(grain: RollupGrain, bucket: number, node: string): RollupRow {
+  private measures() {
     return {
-      grain, bucket, node, ...this.dims,
       requests: this.requests, denied: this.denied, client_errors: this.clientErrors, server_errors: this.serverErrors,
       bytes_in: this.bytesIn, bytes_out: this.bytesOut, tokens_input: this.tokensInput, tokens_output: this.tokensOutput,
       tokens_cached: this.tokensCached, tokens_reasoning: this.tokensReasoning, cost: this.cost, latency_sum: this.latencySum,
@@ -105,22 +104,35 @@ class Cell {
       latency: this.latency.serialize(), overhead: this.overhead.serialize(),
     };
   }
+
+  write(grain: RollupGrain, bucket: number, node: string, out: Drained): void {
+    const id = this.id;
+    if ('dims' in id) out.cells.push({ grain, bucket, node, ...id.dims, ...this.measures() });
+    else out.slices.push({ grain, bucket, node, dim: id.dim, value: id.value, ...this.measures() });
+  }
+}
+
+/** A full cell (all six dimensions) or a slice (one dimension value; `dim` '' = the grand total). */
+type CellId = { readonly dims: RollupDims } | { readonly dim: RollupDim | ''; readonly value: string };
+
+/** What `drain` returns: full cells for the `rollups` table, slices for `rollup_slices`. */
+export interface Drained {
+  readonly cells: RollupRow[];
+  readonly slices: SliceRow[];
 }
 
 /** Cells beyond this many per bucket fold into `(other)` cells: memory stays bounded whatever the cardinality. */
 export const MAX_CELLS_PER_BUCKET = 20_000;
 const OTHER = '(other)';
-const TOTAL: RollupDims = { team: ALL, api: ALL, route: ALL, consumer: ALL, provider: ALL, model: ALL };
+const OTHER_DIMS: RollupDims = { team: OTHER, api: OTHER, route: OTHER, consumer: OTHER, provider: OTHER, model: OTHER };
+const TOTAL = { dim: '', value: '' } as const;
 
-/** A config value that happens to be the slice marker is kept apart from it. */
-const dim = (v: string | undefined): string => (v === undefined ? '' : v === ALL ? '(*)' : v);
+const fullKey = (d: RollupDims): string => `${d.team}\u0001${d.api}\u0001${d.route}\u0001${d.consumer}\u0001${d.provider}\u0001${d.model}`;
+const sliceKey = (dim: string, value: string): string => `\u0002${dim}\u0001${value}`;
 
-const fold = (v: string): string => (v === ALL ? ALL : OTHER);
-const keyOf = (d: RollupDims): string => `${d.team}\u0001${d.api}\u0001${d.route}\u0001${d.consumer}\u0001${d.provider}\u0001${d.model}`;
-
-/** The slice rows a full cell counts in: the grand total and one per dimension. */
-export function sliceDims(d: RollupDims): RollupDims[] {
-  return [TOTAL, ...ROLLUP_DIMS.map((k) => ({ ...TOTAL, [k]: d[k] }))];
+/** The slices a full cell counts in: the grand total and one per dimension. */
+export function slicesOf(d: RollupDims): { dim: RollupDim | ''; value: string }[] {
+  return [TOTAL, ...ROLLUP_DIMS.map((k) => ({ dim: k, value: d[k] }))];
 }
 
 interface Bucket {
@@ -133,7 +145,7 @@ interface Bucket {
  * In-memory rollups of one writer node. A request counts in the buckets of the minute, hour and day in
  * which it *finished* (like a Prometheus counter), so a bucket gets no late data once it closed — except
  * from a backlog; such a reopened bucket is written under its own writer id, never over the full row.
- * Each request updates its full cell and its 7 slices (see RollupDims) per grain.
+ * Each request updates its full cell and its 7 slices (SliceRow) per grain.
  * `drain` returns the rows to write: every cell changed since the last drain, with its full state.
  */
 export class RollupAccumulator {
@@ -150,27 +162,30 @@ export class RollupAccumulator {
     const t = f.trace;
     const end = t.timestamp + t.durationMs;
     const dims: RollupDims = {
-      team: dim(f.owner.team),
-      api: dim(f.owner.api),
-      route: dim(t.routeId),
-      consumer: dim(t.consumerId),
-      provider: dim(f.ai?.provider),
-      model: dim(f.ai?.model),
+      team: f.owner.team ?? '',
+      api: f.owner.api ?? '',
+      route: t.routeId ?? '',
+      consumer: t.consumerId ?? '',
+      provider: f.ai?.provider ?? '',
+      model: f.ai?.model ?? '',
     };
-    const key = keyOf(dims);
+    const key = fullKey(dims);
     const d = deltaOf(f);
     for (const g of GRAINS) {
       const b = this.bucket(g, end - (end % GRAIN_MS[g]));
       let c = b.cells.get(key);
       if (!c) {
-        c = this.cell(b, dims, key);
+        c = this.full(b, dims, key);
         // A folded cell mixes many dimension values: its requests find their own slices.
-        if (c.dims === dims) c.slices = sliceDims(dims).map((x) => this.cell(b, x, keyOf(x)));
+        if ('dims' in c.id && c.id.dims === dims) c.slices = this.slices(b, dims);
       }
       c.add(d);
-      const slices = c.slices ?? sliceDims(dims).map((x) => this.cell(b, x, keyOf(x)));
-      for (const s of slices) s.add(d);
+      for (const s of c.slices ?? this.slices(b, dims)) s.add(d);
     }
+  }
+
+  private slices(b: Bucket, dims: RollupDims): Cell[] {
+    return slicesOf(dims).map((s) => this.slice(b, s.dim, s.value));
   }
 
   private bucket(g: RollupGrain, start: number): Bucket {
@@ -186,18 +201,28 @@ export class RollupAccumulator {
     return b;
   }
 
-  private cell(b: Bucket, d: RollupDims, key: string): Cell {
+  private full(b: Bucket, dims: RollupDims, key: string): Cell {
     let c = b.cells.get(key);
     if (c) return c;
     if (b.cells.size >= this.maxCells) {
-      // Real values become `(other)`, `ALL` stays: a folded slice still totals its own dimension.
-      const folded: RollupDims = { team: fold(d.team), api: fold(d.api), route: fold(d.route), consumer: fold(d.consumer), provider: fold(d.provider), model: fold(d.model) };
-      const fk = keyOf(folded);
+      const fk = fullKey(OTHER_DIMS);
       c = b.cells.get(fk);
-      if (!c) b.cells.set(fk, (c = new Cell(folded)));
+      if (!c) b.cells.set(fk, (c = new Cell({ dims: OTHER_DIMS })));
       return c;
     }
-    b.cells.set(key, (c = new Cell(d)));
+    b.cells.set(key, (c = new Cell({ dims })));
+    return c;
+  }
+
+  private slice(b: Bucket, dim: RollupDim | '', value: string): Cell {
+    const key = sliceKey(dim, value);
+    let c = b.cells.get(key);
+    if (c) return c;
+    // Beyond the bound a dimension's new values fold into its `(other)` slice: its totals stay right.
+    const v = b.cells.size >= this.maxCells && dim !== '' ? OTHER : value;
+    const k = v === value ? key : sliceKey(dim, v);
+    c = b.cells.get(k);
+    if (!c) b.cells.set(k, (c = new Cell({ dim, value: v })));
     return c;
   }
 
@@ -205,8 +230,8 @@ export class RollupAccumulator {
    * Rows changed since the last call. Buckets that ended more than `graceMs` before `now` are
    * written one last time and forgotten.
    */
-  drain(now: number, graceMs = 120_000): RollupRow[] {
-    const rows: RollupRow[] = [];
+  drain(now: number, graceMs = 120_000): Drained {
+    const rows: Drained = { cells: [], slices: [] };
     for (const [bk, b] of this.buckets) {
       const i = bk.indexOf(':');
       const grain = bk.slice(0, i) as RollupGrain;
@@ -214,7 +239,7 @@ export class RollupAccumulator {
       for (const cell of b.cells.values()) {
         if (!cell.dirty) continue;
         cell.dirty = false;
-        rows.push(cell.row(grain, bucket, b.node));
+        cell.write(grain, bucket, b.node, rows);
       }
       if (bucket + GRAIN_MS[grain] + graceMs < now) {
         this.buckets.delete(bk);

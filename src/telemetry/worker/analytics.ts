@@ -60,7 +60,8 @@ function merged(texts: Iterable<string>): DDSketch {
 export async function analyticsQuery(store: RollupStore, req: AnalyticsRequest): Promise<SeriesResult | SummaryResult | TopResult> {
   const f = req.filter;
   const grain = f.grain ?? pickGrain(f.from, f.to);
-  const filter = { ...f, grain };
+  // Totals and rankings need no time steps: with the grain left to us, whole days come from day rows.
+  const filter = { ...f, grain, cover: req.kind !== 'series' && f.grain === undefined };
   if (req.kind === 'series') {
     const [sums, sk] = await Promise.all([store.series({ ...filter, step: req.step }), store.sketches({ ...filter, step: req.step })]);
     const lat = new Map<number, DDSketch>();

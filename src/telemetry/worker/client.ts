@@ -16,7 +16,7 @@ function workerScript(): URL {
   throw new Error(`the telemetry worker is not built (${built}): run npm run build`);
 }
 
-/** The worker is not running (starting, restarting after a crash, or stopped). */
+/** The worker is not running (starting, restarting after a crash, or stopped) or does not answer; the message is for operators. */
 export class TelemetryUnavailableError extends Error {
   override readonly name = 'TelemetryUnavailableError';
 }
@@ -94,7 +94,7 @@ export class WorkerClient {
     this.worker = undefined;
     this.lost += this.inflight;
     this.inflight = 0;
-    for (const c of this.calls.values()) c.reject(new TelemetryUnavailableError('the telemetry worker stopped'));
+    for (const c of this.calls.values()) c.reject(new TelemetryUnavailableError('The telemetry worker stopped (it restarts by itself after a crash)'));
     this.calls.clear();
     if (this.closing) return;
     this.restarts++;
@@ -124,12 +124,19 @@ export class WorkerClient {
     return true;
   }
 
-  call<K extends keyof WorkerOps>(op: K, arg: WorkerOps[K]): Promise<unknown> {
+  /** An operation answered in order after the records posted before it; bounded in time (a store that hangs must not hang the admin API). */
+  call<K extends keyof WorkerOps>(op: K, arg: WorkerOps[K], timeoutMs = 30_000): Promise<unknown> {
     const w = this.worker;
-    if (!w) return Promise.reject(new TelemetryUnavailableError('the telemetry worker is not running'));
+    if (!w) return Promise.reject(new TelemetryUnavailableError('The telemetry worker is not running (it restarts by itself after a crash)'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.calls.set(id, { resolve, reject });
+      const timer = setTimeout(() => {
+        this.calls.delete(id);
+        reject(new TelemetryUnavailableError(`The telemetry worker did not answer within ${timeoutMs / 1000} s (is the store reachable?)`));
+      }, timeoutMs);
+      timer.unref();
+      const done = () => clearTimeout(timer);
+      this.calls.set(id, { resolve: (v) => (done(), resolve(v)), reject: (e) => (done(), reject(e)) });
       w.postMessage({ t: 'call', id, op, arg } satisfies ToWorker);
     });
   }

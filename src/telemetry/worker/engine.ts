@@ -145,13 +145,14 @@ export class TelemetryEngine {
   /** Writes the rollup cells changed since the last flush. */
   async flushRollups(now = Date.now()): Promise<number> {
     const rows = this.acc.drain(now);
-    if (rows.length === 0) return 0;
+    const n = rows.cells.length + rows.slices.length;
+    if (n === 0) return 0;
     try {
       await this.rollups.upsert(rows);
     } catch (err) {
-      this.o.log('error', { err: String(err), rows: rows.length }, 'rollup write failed');
+      this.o.log('error', { err: String(err), rows: n }, 'rollup write failed');
     }
-    return rows.length;
+    return n;
   }
 
   /** Deletes what is older than each store's retention. */
