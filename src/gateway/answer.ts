@@ -55,6 +55,19 @@ export function renderAnswer(
   return { status, headers, body: rendered.body };
 }
 
+/**
+ * Largest unread request body Node may drain (and discard) after an answer, keeping the connection:
+ * a denied SDK call (a JSON body of a few KB) should not cost the client a new connection. Larger or
+ * chunked bodies would be read byte by byte for nothing: the connection is closed instead.
+ */
+const DRAIN_LIMIT = 64 * 1024;
+
+function closesConnection(ctx: GatewayRequestContext): boolean {
+  if (!ctx.hasBody || ctx.bodySource.complete()) return false;
+  const len = ctx.contentLength;
+  return len === undefined || len > DRAIN_LIMIT;
+}
+
 /** Renders and writes a gateway answer; returns the status and body size. */
 export function writeAnswer(
   res: ServerResponse,
@@ -66,8 +79,7 @@ export function writeAnswer(
 ): { status: number; bytes: number } {
   const r = renderAnswer(ctx, reasons, configVersion, dialect, a);
   const bytes = Buffer.byteLength(r.body);
-  // An unread request body would otherwise be drained byte by byte before the next request.
-  if (ctx.hasBody && !ctx.bodySource.complete()) r.headers.push('connection', 'close');
+  if (closesConnection(ctx)) r.headers.push('connection', 'close');
   if (res.destroyed || res.headersSent) return { status: r.status, bytes: 0 };
   res.writeHead(r.status, r.headers);
   res.end(r.body);
@@ -99,7 +111,7 @@ export function renderResponse(ctx: GatewayRequestContext, reasons: ReasonTable,
 /** Renders and writes a policy's own answer; returns its status. */
 export function writeResponse(res: ServerResponse, ctx: GatewayRequestContext, reasons: ReasonTable, a: ResponseInput): { status: number } {
   const r = renderResponse(ctx, reasons, a);
-  if (ctx.hasBody && !ctx.bodySource.complete()) r.headers.push('connection', 'close');
+  if (closesConnection(ctx)) r.headers.push('connection', 'close');
   if (res.destroyed || res.headersSent) return { status: r.status };
   res.writeHead(r.status, r.headers);
   res.end();

@@ -53,6 +53,28 @@ describe('responses the gateway itself produces', () => {
     expect(r.headers['allow']).toBe('GET, POST');
   });
 
+  it('a denial before a small body is read keeps the connection; a large unread body closes it', async () => {
+    const s = net.connect(port, '127.0.0.1');
+    let out = '';
+    s.on('data', (d) => (out += d.toString('latin1')));
+    const until = (pred: () => boolean) =>
+      new Promise<void>((resolve, reject) => {
+        const t = setInterval(() => pred() && (clearInterval(t), resolve()), 5);
+        s.once('error', (e) => (clearInterval(t), reject(e)));
+      });
+    const body = JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
+    s.write(`DELETE /orders/7 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    await until(() => out.includes('"route.method_not_allowed"'));
+    expect(out).not.toMatch(/^connection: close/im);
+    s.write('GET /orders HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    await new Promise((r) => s.once('close', r));
+    expect(out.match(/HTTP\/1\.1 \d{3}/g)).toEqual(['HTTP/1.1 405', 'HTTP/1.1 200']);
+
+    const big = await rawRequest(port, `DELETE /orders/7 HTTP/1.1\r\nHost: x\r\nContent-Length: ${1024 * 1024}\r\n\r\n${'x'.repeat(1000)}`);
+    expect(big.status).toBe(405);
+    expect(big.headers['connection']).toBe('close');
+  });
+
   it('400 request.invalid_path for dot segments (never forwarded)', async () => {
     const before = up.seen.length;
     expectGolden('gateway/400-invalid-path', await rawRequest(port, 'GET /orders/../admin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));

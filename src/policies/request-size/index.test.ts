@@ -42,7 +42,8 @@ describe('request-size', () => {
     const before = up.seen.length;
     const r = await call(`${gw.url}/small`, { method: 'POST', body: 'x'.repeat(17) });
     expectGolden('policies/request-size-413-declared', r);
-    expect(r.headers['connection']).toBe('close');
+    // 17 unread bytes are drained by Node and the connection kept; large bodies close it (gateway-answers e2e).
+    expect(r.headers['connection']).toBe('keep-alive');
     expect(up.seen.length).toBe(before);
   });
 
