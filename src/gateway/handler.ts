@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { now } from '../core/clock.js';
@@ -11,6 +10,7 @@ import { normalizeAddress, resolveClientIp } from './client-ip.js';
 import { evaluate, type Evaluation } from './evaluate.js';
 import { splitUrl } from './path-check.js';
 import { GatewayRequestContext, NodeBodySource } from './request-context.js';
+import { newRequestId } from './request-id.js';
 import { FlatResponseInfo, mergeFlatHeaders } from './response-info.js';
 import { createServiceExchange } from './service-exchange.js';
 import type { CompiledRoute, Snapshot } from './snapshot.js';
@@ -76,7 +76,7 @@ export class DataPlane {
     const trusted = snap.settings.trustedProxies;
     const incomingId = req.headers[snap.settings.requestIdHeader];
     const id =
-      typeof incomingId === 'string' && trusted && REQUEST_ID.test(incomingId) && trusted.has(parseIp(remote)) ? incomingId : randomUUID();
+      typeof incomingId === 'string' && trusted && REQUEST_ID.test(incomingId) && trusted.has(parseIp(remote)) ? incomingId : newRequestId();
     return new GatewayRequestContext({
       id,
       method: req.method ?? 'GET',
