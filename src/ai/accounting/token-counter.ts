@@ -38,6 +38,12 @@ interface Pending {
   reject(err: Error): void;
 }
 
+/** Callers of one turn: their texts cut into pieces, from `from` in the batch's list. */
+interface Batch {
+  readonly texts: string[];
+  readonly waiters: { readonly from: number; readonly split: readonly string[][]; resolve(counts: number[]): void; reject(err: Error): void }[];
+}
+
 const isSpace = (c: string | undefined) => c === undefined || /\s/.test(c);
 
 /**
@@ -67,6 +73,7 @@ export class TokenCounter {
   private worker: Worker | undefined;
   private starting: Promise<void> | undefined;
   private readonly pending = new Map<number, Pending>();
+  private batch: Batch | undefined;
   private nextId = 1;
   /** After a worker failed, none is started before this time (callers get the error at once). */
   private quietUntil = 0;
@@ -115,20 +122,52 @@ export class TokenCounter {
     return this.starting;
   }
 
-  /** Token counts of each text. */
+  /**
+   * Token counts of each text. Calls made in one turn of the event loop share one message to the
+   * worker (flushed by `setImmediate`): under load many streams end together, and each message costs
+   * a structured clone and a wake-up of the worker thread, which shares the proxy's core.
+   */
   async count(texts: readonly string[]): Promise<number[]> {
     await this.warm();
-    const w = this.worker;
-    if (!w) throw new Error('the token counter stopped');
+    if (!this.worker) throw new Error('the token counter stopped');
     const split = texts.map(pieces);
-    const counts = await new Promise<number[]>((resolve, reject) => {
-      const id = this.nextId++;
-      this.pending.set(id, { resolve, reject });
-      w.ref(); // held while a count is pending, so an awaited count keeps the process alive
-      w.postMessage({ id, texts: split.flat() });
+    return new Promise<number[]>((resolve, reject) => {
+      let b = this.batch;
+      if (!b) {
+        b = this.batch = { texts: [], waiters: [] };
+        setImmediate(() => this.flush());
+      }
+      const from = b.texts.length;
+      for (const ps of split) for (const p of ps) b.texts.push(p);
+      b.waiters.push({ from, split, resolve, reject });
     });
-    let k = 0;
-    return split.map((ps) => ps.reduce((n) => n + counts[k++]!, 0));
+  }
+
+  /** Sends the texts gathered in this turn as one message; each caller gets its own counts back. */
+  private flush(): void {
+    const b = this.batch;
+    this.batch = undefined;
+    if (!b) return;
+    const w = this.worker;
+    if (!w) {
+      const err = this.lastError ?? new Error('the token counter stopped');
+      for (const x of b.waiters) x.reject(err);
+      return;
+    }
+    const id = this.nextId++;
+    this.pending.set(id, {
+      resolve: (counts) => {
+        for (const x of b.waiters) {
+          let k = x.from;
+          x.resolve(x.split.map((ps) => ps.reduce((n) => n + counts[k++]!, 0)));
+        }
+      },
+      reject: (err) => {
+        for (const x of b.waiters) x.reject(err);
+      },
+    });
+    w.ref(); // held while a count is pending, so an awaited count keeps the process alive
+    w.postMessage({ id, texts: b.texts });
   }
 
   /** Stops the worker (pending counts are rejected); a later need starts a new one. */
