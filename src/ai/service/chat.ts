@@ -61,9 +61,10 @@ async function streamChat(
   const out = new OutputText();
   const w = ex.respond(200, headers);
   const encoder = dialect.createStreamEncoder({ includeUsage: req.streamUsage === true, requestId: ex.ctx.id });
-  // A complete stream without provider usage still ends with usage for the client (a local count).
+  // A complete stream without provider usage still ends with usage for a client that shows it (a local
+  // count, awaited before the last frame); a client that does not gets its last frame at once.
   let estimated: Awaited<ReturnType<typeof finalUsage>> | undefined;
-  const estimate = sc.estimateUsage ? async () => (estimated = await finalUsage(sc, req, undefined, false, out)).usage : undefined;
+  const estimate = sc.estimateUsage && req.streamUsage === true ? async () => (estimated = await finalUsage(sc, req, undefined, false, out)).usage : undefined;
   let outcome;
   try {
     outcome = await relay(s, a.scope, encoder, w, out, estimate);
@@ -93,7 +94,8 @@ async function streamChat(
 async function finalUsage(sc: ServiceContext, req: ChatRequest, u: Usage | undefined, complete: boolean, out: OutputText): Promise<{ usage: Usage | undefined; source: AiAnnotation['usage_source'] }> {
   if (u && complete) return { usage: u, source: 'provider' };
   if (!sc.estimateUsage) return { usage: u, source: u ? 'partial' : undefined };
-  const input = u?.inputTokens || (await estimatePromptTokens(req));
-  const output = Math.max(u?.outputTokens ?? 0, await countTokens(out.text()));
+  // Both counts are asked in the same turn, so they travel to the token counter in one message.
+  const [input, produced] = await Promise.all([u?.inputTokens || estimatePromptTokens(req), countTokens(out.text())]);
+  const output = Math.max(u?.outputTokens ?? 0, produced);
   return { usage: { ...u, inputTokens: input, outputTokens: output, totalTokens: input + output }, source: u ? 'partial' : 'estimated' };
 }

@@ -77,34 +77,46 @@ export class StreamProgress {
   }
 }
 
+/** Client text held back while more upstream bytes are already queued; above this it is written at once. */
+const COALESCE_LIMIT = 64 * 1024;
+
+const isPromise = <T>(v: T | Promise<T>): v is Promise<T> => typeof (v as { then?: unknown } | null)?.then === 'function';
+
 /**
- * Relays a committed upstream stream to the client: canonical chunks through the dialect's encoder,
- * one write per upstream read (awaited: the client's pace pauses the upstream socket). Usage is
- * tracked from every step whether or not the client asked for it. An upstream failure after the 200
- * becomes the dialect's error event, then the stream closes. When a complete stream carried no usage,
- * `estimate` (local token counts) supplies the final usage frame.
+ * Relays a committed upstream stream to the client: canonical chunks through the dialect's encoder.
+ * The text of every upstream read already queued is gathered and written at once, right before the
+ * relay would wait for the upstream (so no frame waits for a later one): a token stream still goes
+ * out read by read, while a burst (or a whole short stream in one read) is one write, one syscall,
+ * instead of one per read. Writes are awaited, so the client's pace pauses the upstream socket.
+ * Usage is tracked from every step whether or not the client asked for it. An upstream failure
+ * after the 200 becomes the dialect's error event, then the stream closes. When a complete stream
+ * carried no usage, `estimate` (local token counts) supplies the final usage frame.
  */
 export async function relay(s: ChatStream, scope: AttemptScope, encoder: StreamEncoder, w: ResponseWriter, out: OutputText, estimate?: () => Promise<Usage | undefined>): Promise<RelayOutcome> {
   const p = new StreamProgress(encoder, out);
-  let first = '';
-  for (const step of s.steps) first += p.encode(step);
-  if (first) await w.write(first);
+  let text = '';
+  for (const step of s.steps) text += p.encode(step);
   let ended = s.ended;
   while (!ended && !p.error && !p.complete && !w.closed) {
     let chunk: Buffer | null;
-    try {
-      chunk = await s.upstream.next();
-    } catch (err) {
-      const t = scope.reason ?? classifyTransport(err);
-      if (t.failure === 'client_closed') break;
-      const tail = p.encode(s.translator.end());
-      if (tail) await w.write(tail);
-      p.error ??= transportToProvider(t);
-      break;
-    }
-    const step = chunk === null ? s.translator.end() : s.translator.push(chunk);
-    const text = p.encode(step);
-    if (text) await w.write(text);
+    const next = s.upstream.next();
+    if (isPromise(next) || text.length > COALESCE_LIMIT) {
+      if (text) {
+        await w.write(text);
+        text = '';
+        if (w.closed) break;
+      }
+      try {
+        chunk = await next;
+      } catch (err) {
+        const t = scope.reason ?? classifyTransport(err);
+        if (t.failure === 'client_closed') break;
+        text += p.encode(s.translator.end());
+        p.error ??= transportToProvider(t);
+        break;
+      }
+    } else chunk = next;
+    text += p.encode(chunk === null ? s.translator.end() : s.translator.push(chunk));
     if (chunk === null) ended = true;
   }
   const clientClosed = w.closed || scope.reason?.failure === 'client_closed';
@@ -113,11 +125,12 @@ export async function relay(s: ChatStream, scope: AttemptScope, encoder: StreamE
     w.end();
   } else if (p.error) {
     s.upstream.abort(new TransportError('reset', 'stream failed'));
-    w.end(p.close());
+    w.end(text + p.close());
   } else {
-    if (!ended) await drain(s);
     const shown = p.usage ?? (estimate ? await estimate() : undefined);
-    w.end(p.close(shown));
+    // The client has its last frame before the upstream's trailing bytes are read.
+    w.end(text + p.close(shown));
+    if (!ended) await drain(s);
   }
   return { usage: p.usage, finishReason: p.finishReason, complete: p.complete && !clientClosed, error: clientClosed ? undefined : p.error, clientClosed, chunks: p.chunks };
 }
