@@ -180,7 +180,7 @@ export const GatewaySettingsSchema = Type.Object(
       StringList('CIDRs of proxies whose X-Forwarded-For and X-Request-Id are trusted.', { default: [] }),
     ),
     request_id_header: Type.Optional(Type.String({ default: 'x-request-id', description: 'Header carrying the request id.' })),
-    trace_ring_size: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, default: 10_000, description: 'Recent request traces kept in memory.' })),
+    trace_ring_size: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, default: 1_000, description: 'Recent request traces kept in memory for `sluice explain` (older ones are read from the call logs, and denied ones from the store). Each retained trace is heap the garbage collector must keep: a large ring costs throughput and tail latency.' })),
     persist_traces: Type.Optional(
       Type.Union([Type.Literal('denied'), Type.Literal('none')], { default: 'denied', description: 'Which traces are persisted in the store.' }),
     ),

@@ -57,7 +57,7 @@ export class Gateway implements DataPlaneHost {
     this.dialects = opts.dialects ?? new ErrorDialects();
     this.protocol = opts.protocol ?? 'http';
     this.taps = opts.taps;
-    this.ring = new TraceRing(10_000);
+    this.ring = new TraceRing(1_000);
     this.dataPlane = new DataPlane(this);
   }
 

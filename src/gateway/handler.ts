@@ -15,7 +15,8 @@ import { FlatResponseInfo, mergeFlatHeaders } from './response-info.js';
 import { createServiceExchange } from './service-exchange.js';
 import type { CompiledRoute, Snapshot } from './snapshot.js';
 import type { RequestTaps } from './taps.js';
-import { Exchange, type ProxyResult } from './upstream/exchange.js';
+import { Exchange, type ProxyHooks, type ProxyResult } from './upstream/exchange.js';
+import type { BodyTap } from './taps.js';
 import { upstreamHeaders } from './upstream-headers.js';
 
 /** What the data plane needs from the running gateway. */
@@ -46,7 +47,7 @@ interface Outcome {
 
 /** The request path of the proxy listener: context → routing → policies → upstream → trace. */
 export class DataPlane {
-  constructor(private readonly host: DataPlaneHost) {}
+  constructor(readonly host: DataPlaneHost) {}
 
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
     const snap = this.host.current();
@@ -151,32 +152,11 @@ export class DataPlane {
       bodyLength: body?.length,
       traceparent: taps?.traceparent?.(ctx),
     });
-    const hasResponseHooks = exec.reached > 0;
     const exchange = new Exchange(
       upstream,
-      {
-        method: ctx.method,
-        path,
-        headers,
-        body: body ?? (ctx.hasBody ? req : null),
-        bodyReplayable: body !== undefined || !ctx.hasBody,
-        bodyStarted: () => ctx.bodySource.started(),
-      },
+      { method: ctx.method, path, headers, body: body ?? (ctx.hasBody ? req : null), bodyReplayable: body !== undefined || !ctx.hasBody },
       res,
-      {
-        trace: ctx.trace,
-        bodyTap: taps?.bodyTap?.(ctx, route.id, route.service.id),
-        responseHeaders: (status, list) => {
-          list.push('x-request-id', ctx.id);
-          mergeFlatHeaders(list, ctx.responseHeaders);
-          if (hasResponseHooks) runResponseHooks(ctx, exec, new FlatResponseInfo(status, 'upstream', undefined, list));
-          return list;
-        },
-        fail: (code, detail) => {
-          writeAnswer(res, ctx, this.host.reasons, snap.version, route.dialect, { code, detail, exec });
-        },
-      },
-      (r: ProxyResult) => this.finish(snap, ctx, exec, route, r, startedAt, timestamp),
+      new ForwardHooks(this, snap, ctx, exec, route, res, startedAt, timestamp, taps?.bodyTap?.(ctx, route.id, route.service.id)),
     );
     exchange.start();
   }
@@ -203,7 +183,8 @@ export class DataPlane {
     this.finish(snap, ctx, exec, route, { status, answeredBy: 'gateway', code: 'gateway.internal_error', completed: false }, startedAt, timestamp);
   }
 
-  private finish(
+  /** @internal the request is over: finish hooks, trace, counters. */
+  finish(
     snap: Snapshot,
     ctx: GatewayRequestContext,
     exec: Execution | undefined,
@@ -239,5 +220,46 @@ export class DataPlane {
       annotations: ctx.annotations,
       entries: ctx.trace.entries,
     });
+  }
+}
+
+/** What one forwarded request needs from the data plane: a single object, not a closure per hook. */
+class ForwardHooks implements ProxyHooks {
+  readonly trace: GatewayRequestContext["trace"];
+  private readonly hasResponseHooks: boolean;
+
+  constructor(
+    private readonly plane: DataPlane,
+    private readonly snap: Snapshot,
+    private readonly ctx: GatewayRequestContext,
+    private readonly exec: Execution,
+    private readonly route: CompiledRoute,
+    private readonly res: ServerResponse,
+    private readonly startedAt: number,
+    private readonly timestamp: number,
+    readonly bodyTap: BodyTap | undefined,
+  ) {
+    this.trace = ctx.trace;
+    this.hasResponseHooks = exec.reached > 0;
+  }
+
+  responseHeaders(status: number, list: string[]): string[] {
+    const ctx = this.ctx;
+    list.push('x-request-id', ctx.id);
+    mergeFlatHeaders(list, ctx.responseHeaders);
+    if (this.hasResponseHooks) runResponseHooks(ctx, this.exec, new FlatResponseInfo(status, 'upstream', undefined, list));
+    return list;
+  }
+
+  fail(code: string, detail: string): void {
+    writeAnswer(this.res, this.ctx, this.plane.host.reasons, this.snap.version, this.route.dialect, { code, detail, exec: this.exec });
+  }
+
+  bodyStarted(): boolean {
+    return this.ctx.bodySource.started();
+  }
+
+  finished(r: ProxyResult): void {
+    this.plane.finish(this.snap, this.ctx, this.exec, this.route, r, this.startedAt, this.timestamp);
   }
 }

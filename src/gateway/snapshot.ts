@@ -163,7 +163,7 @@ export function compileSnapshot(resolved: ResolvedConfig, version: number, deps:
     settings: {
       trustedProxies: g?.trusted_proxies && g.trusted_proxies.length > 0 ? new CidrSet(g.trusted_proxies) : undefined,
       requestIdHeader: (g?.request_id_header ?? 'x-request-id').toLowerCase(),
-      traceRingSize: g?.trace_ring_size ?? 10_000,
+      traceRingSize: g?.trace_ring_size ?? 1_000,
       persistTraces: g?.persist_traces ?? 'denied',
     },
     router,

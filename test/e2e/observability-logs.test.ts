@@ -249,3 +249,31 @@ describe('call logs through the admin API', () => {
     expect(gw.app.telemetry!.dropped).toBeLessThanOrEqual(1);
   });
 });
+
+describe('sluice explain beyond the memory ring', () => {
+  let up: TestUpstream;
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    up = await startUpstream();
+    gw = await startGateway({
+      services: [{ id: 'svc', upstream: { targets: [up.url] } }],
+      routes: [{ id: 'r', service: 'svc', paths: ['/r'] }],
+      gateway: { trace_ring_size: 1 },
+    });
+  });
+  afterAll(async () => {
+    await gw.close();
+    await up.close();
+  });
+
+  it('`/traces/:id` finds an allowed request that left the ring in the call logs', async () => {
+    const first = (await call(`${gw.url}/r/1`)).headers['x-request-id'] as string;
+    await call(`${gw.url}/r/2`); // the ring holds one trace: this one
+    expect(gw.app.gateway.trace(first)).toBeUndefined();
+    await logOf(gw.admin, first);
+    const t = await call(`${gw.admin}/traces/${first}`);
+    expect(t.status, t.text).toBe(200);
+    expect(t.json()).toMatchObject({ requestId: first, path: '/r/1', status: 200, answeredBy: 'upstream', routeId: 'r', entries: [{ step: 'route' }, { step: 'upstream', outcome: 'allow' }] });
+  });
+});

@@ -14,14 +14,14 @@ export const traceRoutes = (host: AdminHost): FastifyPluginAsync =>
     app.get('/traces/:requestId', {
       schema: {
         summary: 'The decision trace of one request: every policy evaluated, its outcome, reason and time.',
-        description: 'Looks in the in-memory ring of recent requests, then in the store (denied requests are persisted).',
+        description: 'Looks in the in-memory ring of recent requests, then in the store (denied requests are persisted), then in the call logs (every request, when they are on).',
         tags: ['traces'],
         params: Type.Object({ requestId: Type.String({ minLength: 1, maxLength: 200 }) }),
       },
     }, async (req) => {
       const id = (req.params as { requestId: string }).requestId;
-      const t = host.gateway.trace(id) ?? (await host.store.traces.get(id));
-      if (!t) throw new AdminError('admin.not_found', `No trace for request ${id} (recent requests are kept in memory; denied ones in the store).`);
+      const t = host.gateway.trace(id) ?? (await host.store.traces.get(id)) ?? (await host.telemetry?.log(id))?.trace;
+      if (!t) throw new AdminError('admin.not_found', `No trace for request ${id} (recent requests are kept in memory, denied ones in the store, every request in the call logs when they are on).`);
       return present(t);
     });
 

@@ -16,8 +16,6 @@ export interface ProxyInput {
   readonly body: Readable | Uint8Array | null;
   /** True when the body is buffered or absent (it can be sent again on a retry). */
   readonly bodyReplayable: boolean;
-  /** For a streamed body: whether any of it has been read (then it cannot be replayed). */
-  readonly bodyStarted: () => boolean;
 }
 
 export interface ProxyHooks {
@@ -28,6 +26,10 @@ export interface ProxyHooks {
   readonly trace: DecisionTrace;
   /** Bounded copy of the bodies for call logs (absent: nothing is copied). */
   readonly bodyTap?: BodyTap;
+  /** For a streamed body: whether any of it has been read (then it cannot be replayed). */
+  bodyStarted(): boolean;
+  /** The exchange is over (called once). */
+  finished(r: ProxyResult): void;
 }
 
 export interface ProxyResult {
@@ -72,6 +74,10 @@ export class Exchange {
   private firstByteDeadline = 0;
   private current: Attempt | undefined;
   private bytesOut = 0;
+  /** Content-Length of the response being forwarded (-1: unknown or no body). */
+  private expectedLength = -1;
+  /** The final chunk of a Content-Length body, written with end(). */
+  private lastChunk: Buffer | undefined;
   private readonly onClientClose = (): void => {
     if (this.finished) return;
     this.clientClosed = true;
@@ -83,7 +89,6 @@ export class Exchange {
     private readonly input: ProxyInput,
     private readonly res: ServerResponse,
     private readonly hooks: ProxyHooks,
-    private readonly done: (r: ProxyResult) => void,
   ) {}
 
   start(): void {
@@ -138,10 +143,9 @@ export class Exchange {
   onUpstreamHeaders(a: Attempt, status: number, raw: Buffer[]): boolean {
     if (status < 200) return true; // 1xx: wait for the final response
     this.firstByteAt = now();
-    if (this.firstByteDeadline !== Infinity) {
-      this.firstByteDeadline = Infinity;
-      this.arm();
-    }
+    // The armed timer stays: if it fires at the old first-byte deadline, onDeadline re-arms for the
+    // total one. Most requests end first, so this saves a clear + set per request.
+    this.firstByteDeadline = Infinity;
     const passive = this.up.passive;
     if (passive?.onStatus.has(status)) a.failedStatus = status;
     if (this.up.retries.onStatus.has(status) && this.canRetry(false)) {
@@ -150,6 +154,7 @@ export class Exchange {
     }
     const out: string[] = [];
     let connectionTokens: string[] | undefined;
+    let length = -1;
     for (let i = 0; i < raw.length; i += 2) {
       const name = latin1(raw[i]!);
       const lower = name.toLowerCase();
@@ -157,8 +162,11 @@ export class Exchange {
         if (lower === 'connection') connectionTokens = latin1(raw[i + 1]!).toLowerCase().split(',').map((s) => s.trim());
         continue;
       }
-      out.push(name, latin1(raw[i + 1]!));
+      const value = latin1(raw[i + 1]!);
+      if (lower === 'content-length') length = Number(value);
+      out.push(name, value);
     }
+    this.expectedLength = this.input.method === 'HEAD' || !Number.isSafeInteger(length) ? -1 : length;
     const headers = this.hooks.responseHeaders(status, connectionTokens ? dropNamed(out, connectionTokens) : out);
     this.headersSent = true;
     if (this.res.destroyed) return false;
@@ -171,6 +179,12 @@ export class Exchange {
     if (a.discard || this.res.destroyed) return true;
     this.bytesOut += chunk.length;
     this.hooks.bodyTap?.response(chunk);
+    // The chunk that completes a Content-Length body goes out with end(): one write instead of two
+    // passes through the stream machinery (undici completes the message right after it).
+    if (this.bytesOut === this.expectedLength) {
+      this.lastChunk = chunk;
+      return true;
+    }
     if (this.res.write(chunk)) return true;
     this.res.once('drain', a.resumeFn);
     return false;
@@ -186,8 +200,11 @@ export class Exchange {
       return;
     }
     this.trace({ outcome: 'allow', detail: `${a.target.origin} answered ${status}`, data: { target: a.target.origin, attempt: this.attempt, status, connectMs: a.connectMs() }, ms });
-    this.res.end();
-    this.finish({ status, answeredBy: 'upstream', attempts: this.attempt, firstByteMs: this.firstByteAt - this.startedAt, completed: true });
+    const last = this.lastChunk;
+    this.lastChunk = undefined;
+    if (last) this.res.end(last);
+    else this.res.end();
+    this.finish(status, 'upstream', undefined, true);
   }
 
   onUpstreamError(a: Attempt, err: Error): void {
@@ -195,7 +212,7 @@ export class Exchange {
     if (err instanceof ClientClosedError || this.clientClosed) {
       a.target.state.release();
       this.trace({ outcome: 'skip', code: 'request.client_closed', detail: 'client closed the connection; upstream request aborted', data: { target: a.target.origin }, ms });
-      this.finish({ status: 499, answeredBy: 'gateway', code: 'request.client_closed', attempts: this.attempt, completed: false });
+      this.finish(499, 'gateway', 'request.client_closed', false);
       return;
     }
     const { code, retryBeforeSend } = classifyUpstreamError(err);
@@ -205,7 +222,7 @@ export class Exchange {
     if (this.headersSent) {
       // Mid-body failure: the status is gone; the client sees a truncated response.
       this.res.destroy();
-      this.finish({ status: this.res.statusCode, answeredBy: 'upstream', code, attempts: this.attempt, completed: false });
+      this.finish(this.res.statusCode, 'upstream', code, false);
       return;
     }
     // The total deadline is spent: no retry. A first-byte timeout is retried like a reset (idempotent only).
@@ -225,7 +242,7 @@ export class Exchange {
 
   private canRetry(beforeSend: boolean): boolean {
     if (this.attempt > this.up.retries.attempts || this.clientClosed) return false;
-    const replayable = this.input.bodyReplayable || !this.input.bodyStarted();
+    const replayable = this.input.bodyReplayable || !this.hooks.bodyStarted();
     if (!replayable) return false;
     return beforeSend || IDEMPOTENT.has(this.input.method);
   }
@@ -236,7 +253,7 @@ export class Exchange {
     const delay = Math.random() * cap; // full jitter
     const t = setTimeout(() => {
       if (this.clientClosed) {
-        this.finish({ status: 499, answeredBy: 'gateway', code: 'request.client_closed', attempts: this.attempt, completed: false });
+        this.finish(499, 'gateway', 'request.client_closed', false);
         return;
       }
       // Prefer another target; fall back to the same one when it is the only one left.
@@ -249,21 +266,31 @@ export class Exchange {
   private gatewayFail(code: string, detail: string): void {
     this.headersSent = true;
     if (!this.res.destroyed) this.hooks.fail(code, detail);
-    this.finish({ status: this.res.statusCode, answeredBy: 'gateway', code, attempts: this.attempt, completed: !this.res.destroyed });
+    this.finish(this.res.statusCode, 'gateway', code, !this.res.destroyed);
   }
 
   private trace(e: { outcome: 'allow' | 'deny' | 'error' | 'skip'; code?: string; detail: string; data?: Record<string, unknown>; ms?: number }): void {
     this.hooks.trace.add({ step: 'upstream', phase: 'upstream', outcome: e.outcome, code: e.code, detail: e.detail, data: e.data, ms: e.ms ?? 0 });
   }
 
-  private finish(r: ProxyResult): void {
+  /** Reports the outcome once; the result always has the same shape (one hidden class for V8). */
+  private finish(status: number, answeredBy: 'gateway' | 'upstream', code: string | undefined, completed: boolean): void {
     if (this.finished) return;
     this.finished = true;
     const a = this.current;
-    r = { ...r, bytesOut: r.answeredBy === 'upstream' ? this.bytesOut : undefined, bytesIn: a?.bytesSent, target: a?.target.origin };
     if (this.timer) clearTimeout(this.timer);
     this.res.removeListener('close', this.onClientClose);
-    this.done(r);
+    this.hooks.finished({
+      status,
+      answeredBy,
+      code,
+      attempts: this.attempt,
+      firstByteMs: this.firstByteAt > 0 ? this.firstByteAt - this.startedAt : undefined,
+      completed,
+      bytesOut: answeredBy === 'upstream' ? this.bytesOut : undefined,
+      bytesIn: a?.bytesSent,
+      target: a?.target.origin,
+    });
   }
 }
 
