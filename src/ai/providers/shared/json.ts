@@ -1,9 +1,8 @@
+import { utf8Text } from '../../../core/llm/codecs/utf8.js';
 import { ProviderFailure } from '../../../core/llm/errors.js';
 
 /** A JSON object as read from the wire: every field must be checked before use. */
 export type Obj = Readonly<Record<string, unknown>>;
-
-const utf8 = new TextDecoder('utf-8');
 
 export function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -25,8 +24,11 @@ export function obj(v: unknown): Obj {
   return isObj(v) ? v : {};
 }
 
+/** UTF-8 text of a body, without a leading BOM (as TextDecoder gives it, at Buffer's speed). */
 export function bytesToText(body: Uint8Array | string): string {
-  return typeof body === 'string' ? body : utf8.decode(body);
+  if (typeof body === 'string') return body;
+  const text = utf8Text(body);
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 /** Parse a provider body or frame; malformed JSON is the upstream's fault (`bad_response`, 502). */

@@ -1,4 +1,5 @@
 import { DEFAULT_MAX_FRAME, FramingError, type FrameDecoder } from './framing-error.js';
+import { Utf8Stream } from './utf8.js';
 
 const enum State {
   Before,
@@ -26,7 +27,7 @@ function isSpace(c: number): boolean {
  * accepted as a one-element stream. A missing `]` is a truncated stream.
  */
 export class JsonArrayStreamDecoder implements FrameDecoder<string> {
-  private readonly utf8 = new TextDecoder('utf-8');
+  private readonly utf8 = new Utf8Stream();
   private state = State.Before;
   private bare = false;
   private buf = '';
@@ -39,13 +40,13 @@ export class JsonArrayStreamDecoder implements FrameDecoder<string> {
 
   push(bytes: Uint8Array): string[] {
     const out: string[] = [];
-    this.scan(this.utf8.decode(bytes, { stream: true }), out);
+    this.scan(this.utf8.decode(bytes), out);
     return out;
   }
 
   end(): string[] {
     const out: string[] = [];
-    this.scan(this.utf8.decode(), out);
+    this.scan(this.utf8.end(), out);
     if (this.state === State.Element) throw new FramingError('JSON array stream ended inside an element');
     if (this.state === State.Between) throw new FramingError('JSON array stream ended before its closing "]"');
     return out;

@@ -1,24 +1,25 @@
 import { DEFAULT_MAX_FRAME, FramingError, type FrameDecoder } from './framing-error.js';
+import { Utf8Stream } from './utf8.js';
 
 /**
  * Newline-delimited JSON (Ollama): yields each non-blank line as text, CRLF tolerated. Parsing the
  * JSON is the caller's job (it knows the shape). A last line without a newline is flushed by `end`.
  */
 export class NdjsonDecoder implements FrameDecoder<string> {
-  private readonly utf8 = new TextDecoder('utf-8');
+  private readonly utf8 = new Utf8Stream();
   private buf = '';
 
   constructor(private readonly maxFrame: number = DEFAULT_MAX_FRAME) {}
 
   push(bytes: Uint8Array): string[] {
     const out: string[] = [];
-    this.feed(this.utf8.decode(bytes, { stream: true }), out);
+    this.feed(this.utf8.decode(bytes), out);
     return out;
   }
 
   end(): string[] {
     const out: string[] = [];
-    this.feed(this.utf8.decode(), out);
+    this.feed(this.utf8.end(), out);
     emit(this.buf, out);
     this.buf = '';
     return out;

@@ -1,4 +1,5 @@
 import { DEFAULT_MAX_FRAME, FramingError, type FrameDecoder } from './framing-error.js';
+import { Utf8Stream } from './utf8.js';
 
 /** One server-sent event (https://html.spec.whatwg.org/multipage/server-sent-events.html). */
 export interface SseEvent {
@@ -19,7 +20,7 @@ const SPACE = 32;
  * An event still open at the end of the body is dispatched (Gemini and some servers omit the last blank line).
  */
 export class SseDecoder implements FrameDecoder<SseEvent> {
-  private readonly utf8 = new TextDecoder('utf-8');
+  private readonly utf8 = new Utf8Stream();
   private buf = '';
   private data: string | undefined;
   private event: string | undefined;
@@ -30,13 +31,13 @@ export class SseDecoder implements FrameDecoder<SseEvent> {
 
   push(bytes: Uint8Array): SseEvent[] {
     const out: SseEvent[] = [];
-    this.feed(this.utf8.decode(bytes, { stream: true }), out);
+    this.feed(this.utf8.decode(bytes), out);
     return out;
   }
 
   end(): SseEvent[] {
     const out: SseEvent[] = [];
-    this.feed(this.utf8.decode(), out);
+    this.feed(this.utf8.end(), out);
     if (this.buf.length > 0) {
       this.line(this.buf, out);
       this.buf = '';
