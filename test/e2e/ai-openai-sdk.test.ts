@@ -55,6 +55,9 @@ describe('AI gateway: OpenAI SDK', () => {
     expect(response.headers.get('x-sluice-provider')).toBe('openai');
     expect(response.headers.get('x-sluice-model')).toBe('gpt-4o');
     expect(response.headers.get('x-sluice-attempts')).toBe('1');
+    // A whole JSON body goes with its size, not chunked.
+    expect(Number(response.headers.get('content-length'))).toBe(Buffer.byteLength(JSON.stringify(data)));
+    expect(response.headers.get('transfer-encoding')).toBeNull();
     const seen = oa.seen.at(-1)!;
     expect(seen.key).toBe('sk-upstream-openai'); // the provider key, never the caller's Sluice key
     expect(seen.body['model']).toBe('gpt-4o');

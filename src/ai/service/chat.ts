@@ -9,7 +9,7 @@ import { chatAttempt, type ChatStream } from './attempt.js';
 import { readJson } from './body.js';
 import { callerMay, findModel, type ServiceContext } from './context.js';
 import { OutputText, relay } from './relay.js';
-import { failDialect, failRoute, modelNotFound, servedBy } from './respond.js';
+import { failDialect, failRoute, modelNotFound, sendJson, servedBy } from './respond.js';
 
 const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' } as const;
 
@@ -41,8 +41,7 @@ export async function serveChat(sc: ServiceContext, ex: ServiceExchange, dialect
     const { response, usage } = r.value.parsed;
     const text = JSON.stringify(dialect.encodeResponse(response));
     ex.ctx.annotate('ai', { ...base, ...usageFields(usage, a.deployment.facts, 'provider'), finish_reason: response.choices[0]?.finishReason } satisfies AiAnnotation);
-    const w = ex.respond(200, { 'content-type': 'application/json', ...headers });
-    w.end(text);
+    sendJson(ex, headers, text);
     return { status: 200, answeredBy: 'upstream' };
   }
   return streamChat(sc, ex, dialect, req, a, r.value, { ...headers, ...SSE_HEADERS }, base);

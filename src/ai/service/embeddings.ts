@@ -6,7 +6,7 @@ import { route } from '../routing/router.js';
 import { embeddingsAttempt } from './attempt.js';
 import { readJson } from './body.js';
 import { callerMay, findModel, type ServiceContext } from './context.js';
-import { failDialect, failRoute, modelNotFound, servedBy } from './respond.js';
+import { failDialect, failRoute, modelNotFound, sendJson, servedBy } from './respond.js';
 
 /** POST /v1/embeddings (OpenAI dialect), to any provider with an embeddings API. */
 export async function serveEmbeddings(sc: ServiceContext, ex: ServiceExchange): Promise<ExchangeResult> {
@@ -48,6 +48,6 @@ export async function serveEmbeddings(sc: ServiceContext, ex: ServiceExchange): 
     ...usageFields(usage, a.deployment.facts, source),
   } satisfies AiAnnotation);
   const text = JSON.stringify(dialect.encodeEmbeddingsResponse(r.value.response));
-  ex.respond(200, { 'content-type': 'application/json', ...servedBy(a, r.attempts, model.name, false, ex.ctx.id) }).end(text);
+  sendJson(ex, servedBy(a, r.attempts, model.name, false, ex.ctx.id), text);
   return { status: 200, answeredBy: 'upstream' };
 }

@@ -1,6 +1,7 @@
 import type { ExchangeResult, ServiceExchange } from '../../core/service-kind.js';
 import type { CompiledModel } from '../config/compile.js';
 import { callerMay, type ServiceContext } from './context.js';
+import { sendJson } from './respond.js';
 
 /** Names (models and aliases) this caller may use on this service, in config order. */
 export function visibleModels(sc: ServiceContext, ex: ServiceExchange): { name: string; model: CompiledModel }[] {
@@ -25,17 +26,17 @@ export function serveModels(sc: ServiceContext, ex: ServiceExchange, id: string 
   const createdAt = new Date(created * 1000).toISOString();
   const openaiItem = (v: { name: string; model: CompiledModel }) => ({ id: v.name, object: 'model', created, owned_by: owner(v.model) });
   const anthropicItem = (v: { name: string }) => ({ type: 'model', id: v.name, display_name: v.name, created_at: createdAt });
-  const headers = { 'content-type': 'application/json', ...(anthropic ? { 'request-id': ex.ctx.id } : {}) };
+  const headers: Record<string, string> = anthropic ? { 'request-id': ex.ctx.id } : {};
   if (id !== undefined) {
     const v = visible.find((x) => x.name === id);
     if (!v) return ex.fail('model.not_found', `The model ${JSON.stringify(id)} does not exist or is not available here. GET /v1/models lists the models you may use.`);
-    ex.respond(200, headers).end(JSON.stringify(anthropic ? anthropicItem(v) : openaiItem(v)));
+    sendJson(ex, headers, JSON.stringify(anthropic ? anthropicItem(v) : openaiItem(v)));
     return { status: 200, answeredBy: 'gateway' };
   }
   const body = anthropic
     ? { data: visible.map(anthropicItem), has_more: false, first_id: visible[0]?.name ?? null, last_id: visible[visible.length - 1]?.name ?? null }
     : { object: 'list', data: visible.map(openaiItem) };
-  ex.respond(200, headers).end(JSON.stringify(body));
+  sendJson(ex, headers, JSON.stringify(body));
   ex.ctx.annotate('ai', { api: 'models', attempts: 0 });
   return { status: 200, answeredBy: 'gateway' };
 }

@@ -16,6 +16,14 @@ export function servedBy(a: Attempt, attempts: number, requested: string, anthro
   return h;
 }
 
+/**
+ * A whole JSON body with its Content-Length (a known size is not sent chunked, as OpenAI and
+ * Anthropic do not: clients and proxies that size their reads by it get one).
+ */
+export function sendJson(ex: ServiceExchange, headers: Record<string, string>, text: string): void {
+  ex.respond(200, { 'content-type': 'application/json', ...headers, 'content-length': String(Buffer.byteLength(text)) }).end(text);
+}
+
 /** A failed route, in the route's error dialect, with Retry-After when the router knows one. */
 export function failRoute(ex: ServiceExchange, r: Extract<RouteResult<unknown>, { ok: false }>): ExchangeResult {
   if (r.clientClosed) return { status: 499, answeredBy: 'gateway', code: 'request.client_closed' };
