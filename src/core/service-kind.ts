@@ -27,6 +27,11 @@ export interface ServiceExchange {
   readonly signal: AbortSignal;
   /** Buffer the request body (bounded), as `ctx.readBody`. */
   readBody(limit: number): Promise<Uint8Array>;
+  /**
+   * W3C traceparent for the calls this service makes upstream, continuing the gateway's request span
+   * (as the HTTP proxy sends it); undefined when tracing is off.
+   */
+  readonly traceparent?: string;
   /** Start the response. Response-phase policies run before the headers are written. */
   respond(status: number, headers: Record<string, string>): ResponseWriter;
   /**

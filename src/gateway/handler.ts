@@ -112,7 +112,7 @@ export class DataPlane {
         return;
       }
       if ('handler' in service) {
-        const exchange = createServiceExchange(req, res, ctx, exec, this.host.reasons, snap.version, route.dialect);
+        const exchange = createServiceExchange(req, res, ctx, exec, this.host.reasons, snap.version, route.dialect, this.host.taps?.traceparent?.(ctx));
         service.handler.handle(exchange).then(
           (r) => this.finish(snap, ctx, exec, route, { ...r, completed: !res.destroyed || res.writableFinished }, startedAt, timestamp),
           (err: unknown) => this.crash(res, snap, ctx, err, startedAt, timestamp, exec, route),

@@ -44,6 +44,7 @@ export function createServiceExchange(
   reasons: ReasonTable,
   configVersion: number,
   dialect: ErrorDialect,
+  traceparent: string | undefined,
 ): ServiceExchange {
   const controller = new AbortController();
   const onClose = () => {
@@ -54,6 +55,7 @@ export function createServiceExchange(
   return {
     ctx,
     signal: controller.signal,
+    ...(traceparent !== undefined ? { traceparent } : {}),
     readBody: (limit) => ctx.readBody(limit),
     respond(status, headers) {
       const list: string[] = [];

@@ -60,6 +60,7 @@ describe('AI gateway: OpenAI SDK', () => {
     expect(response.headers.get('transfer-encoding')).toBeNull();
     const seen = oa.seen.at(-1)!;
     expect(seen.key).toBe('sk-upstream-openai'); // the provider key, never the caller's Sluice key
+    expect(seen.headers['traceparent']).toBeUndefined(); // tracing is off here: no trace context is made up
     expect(seen.body['model']).toBe('gpt-4o');
     const t = await traceOf(gw.admin, response.headers.get('x-request-id'));
     expect(t.annotations?.ai).toMatchObject({ provider: 'openai', model: 'gpt-4o', attempts: 1, tokens: { input: 8, output: 377, cached: 0, reasoning: 320 }, usage_source: 'provider', currency: 'USD' });

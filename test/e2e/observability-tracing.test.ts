@@ -146,13 +146,15 @@ describe('OpenTelemetry tracing (OTLP/HTTP)', () => {
     expect(spans.some((s) => s.kind === 3)).toBe(false);
   });
 
-  it('puts GenAI semantic-convention attributes on AI calls', async () => {
+  it('puts GenAI semantic-convention attributes on AI calls and sends the provider the trace context', async () => {
     const trace = 'c'.repeat(32);
     const ai = new OpenAI({ apiKey: KEY, baseURL: `${gw.url}/v1`, maxRetries: 0, defaultHeaders: { traceparent: `00-${trace}-${'d'.repeat(16)}-01` } });
     await ai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
     const spans = await spansOf(trace, 3);
     const server = spans.find((s) => s.kind === 2)!;
     expect(server.attributes).toMatchObject({ 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 8, 'gen_ai.usage.output_tokens': 377 });
+    // The provider is called with the trace continued from the request span, as an HTTP upstream is.
+    expect(oa.seen.at(-1)!.headers['traceparent']).toBe(`00-${trace}-${server.spanId}-01`);
     const inference = spans.find((s) => s.kind === 3)!;
     expect(inference.name).toBe('chat gpt-4o');
     expect(inference.parentSpanId).toBe(server.spanId);

@@ -19,13 +19,14 @@ function transportFailure(a: Attempt, err: unknown): { ok: false; failure: Attem
   return failure({ kind: 'transport', error: a.scope.reason ?? classifyTransport(err) });
 }
 
-/** Sends the call on the provider's pool; resolves once the status line and headers arrived. */
-function dispatch(a: Attempt, call: UpstreamCall): UpstreamExchange {
+/** Sends the call on the provider's pool (with the gateway's traceparent when tracing is on); resolves once the status line and headers arrived. */
+function dispatch(a: Attempt, call: UpstreamCall, traceparent: string | undefined): UpstreamExchange {
   const p = a.deployment.provider;
   const ex = new UpstreamExchange();
   a.scope.bind(ex);
   const path = call.url.startsWith(p.origin) ? call.url.slice(p.origin.length) || '/' : pathOf(call.url);
-  p.pool().dispatch({ method: call.method, path, headers: call.headers, body: call.body, headersTimeout: 0, bodyTimeout: 0 }, ex);
+  const headers = traceparent === undefined ? call.headers : { ...call.headers, traceparent };
+  p.pool().dispatch({ method: call.method, path, headers, body: call.body, headersTimeout: 0, bodyTimeout: 0 }, ex);
   return ex;
 }
 
@@ -111,14 +112,14 @@ export interface ChatStream {
 }
 
 /** One chat attempt: build, send, and either parse the JSON or wait for the first streamed chunk. */
-export async function chatAttempt(a: Attempt, request: ChatRequest): Promise<AttemptResult<ChatJson | ChatStream>> {
+export async function chatAttempt(a: Attempt, request: ChatRequest, traceparent?: string): Promise<AttemptResult<ChatJson | ChatStream>> {
   const adapter = a.deployment.provider.adapter;
   const target = a.key.material.tokenSource ? await targetOf(a) : a.target;
   if (isFailure(target)) return target;
   const exchange: ChatExchange = { request, target };
   const call = build(() => adapter.chat.buildRequest(exchange));
   if (isFailure(call)) return call;
-  const ex = dispatch(a, call);
+  const ex = dispatch(a, call, traceparent);
   try {
     await ex.head;
   } catch (err) {
@@ -159,7 +160,7 @@ export async function chatAttempt(a: Attempt, request: ChatRequest): Promise<Att
   }
 }
 
-export async function embeddingsAttempt(a: Attempt, request: EmbeddingsRequest): Promise<AttemptResult<ParsedEmbeddings>> {
+export async function embeddingsAttempt(a: Attempt, request: EmbeddingsRequest, traceparent?: string): Promise<AttemptResult<ParsedEmbeddings>> {
   const codec = a.deployment.provider.adapter.embeddings;
   if (!codec) return failure({ kind: 'unsupported', error: { status: 400, kind: 'invalid_request', message: `provider type ${a.deployment.provider.type} has no embeddings API` } });
   const target = a.key.material.tokenSource ? await targetOf(a) : a.target;
@@ -167,7 +168,7 @@ export async function embeddingsAttempt(a: Attempt, request: EmbeddingsRequest):
   const exchange = { request, target };
   const call = build(() => codec.buildRequest(exchange));
   if (isFailure(call)) return call;
-  const ex = dispatch(a, call);
+  const ex = dispatch(a, call, traceparent);
   try {
     await ex.head;
   } catch (err) {

@@ -28,7 +28,7 @@ export async function serveChat(sc: ServiceContext, ex: ServiceExchange, dialect
     return modelNotFound(ex, sc, req.model, may, 'chat');
   }
   const ctl = { trace: ex.ctx.trace, requestId: ex.ctx.id, signal: ex.signal, startedAt, runtime: sc.runtime };
-  const r = await route(model, ctl, (a) => chatAttempt(a, req));
+  const r = await route(model, ctl, (a) => chatAttempt(a, req, ex.traceparent));
   if (!r.ok) {
     ex.ctx.annotate('ai', { api, requested_model: req.model, model: model.name, attempts: r.attempts, stream: req.stream, error: r.code, ...(r.last ? { provider: r.last.deployment.provider.id, upstream_model: r.last.deployment.providerModel } : {}) } satisfies AiAnnotation);
     return failRoute(ex, r);

@@ -23,7 +23,7 @@ export async function serveEmbeddings(sc: ServiceContext, ex: ServiceExchange): 
     ex.ctx.annotate('ai', { api: 'embeddings', requested_model: req.model, attempts: 0, error: 'model.not_found' } satisfies AiAnnotation);
     return modelNotFound(ex, sc, req.model, may, 'embedding');
   }
-  const r = await route(model, { trace: ex.ctx.trace, requestId: ex.ctx.id, signal: ex.signal, startedAt, runtime: sc.runtime }, (a) => embeddingsAttempt(a, req));
+  const r = await route(model, { trace: ex.ctx.trace, requestId: ex.ctx.id, signal: ex.signal, startedAt, runtime: sc.runtime }, (a) => embeddingsAttempt(a, req, ex.traceparent));
   if (!r.ok) {
     ex.ctx.annotate('ai', { api: 'embeddings', requested_model: req.model, model: model.name, attempts: r.attempts, error: r.code } satisfies AiAnnotation);
     return failRoute(ex, r);
