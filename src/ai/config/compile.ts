@@ -211,6 +211,7 @@ function targetFor(p: CompiledProvider, cfg: ProviderConfig, providerModel: stri
  * looked up, fallbacks and aliases resolved. Refuses the config with the exact field path.
  */
 export function compileAiSection(section: AiSection, deps: AiCompileDeps): CompiledAi {
+  deps.runtime.googleTokens.sweep();
   const masters = masterKeysFromEnv(deps.env);
   const providers = new Map<string, CompiledProvider>();
   const providerCfg = new Map<string, ProviderConfig>();

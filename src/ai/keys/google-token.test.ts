@@ -227,4 +227,18 @@ describe('google service-account tokens', () => {
     expect(sources.get(keyFile({ private_key_id: 'kid-456' }))).not.toBe(a);
     expect(await a.token()).toBe('ya29.token-1');
   });
+
+  it('forgets a key that a compile no longer uses (a rotated private key is not kept), keeps those it does', () => {
+    const sources = new GoogleTokenSources();
+    const old = sources.get(keyFile());
+    sources.sweep(); // compile 2 uses the same key: kept, same source (same cached token)
+    expect(sources.get(keyFile())).toBe(old);
+    sources.sweep(); // compile 3: the key was rotated
+    const rotated = sources.get(keyFile({ private_key_id: 'kid-rotated' }));
+    expect(sources.size).toBe(2); // the old one may still serve requests of compile 2's snapshot
+    sources.sweep(); // compile 4: compile 3 did not use the old key
+    expect(sources.size).toBe(1);
+    expect(sources.get(keyFile({ private_key_id: 'kid-rotated' }))).toBe(rotated);
+    expect(sources.get(keyFile())).not.toBe(old);
+  });
 });

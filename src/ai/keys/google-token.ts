@@ -220,18 +220,36 @@ export class GoogleTokenSource implements TokenSource {
  * tokens). Keyed by a digest of the key, never by the key itself.
  */
 export class GoogleTokenSources {
-  private readonly byKey = new Map<string, GoogleTokenSource>();
+  /** By hash of the key file; `seen` is the last compile (generation) that used it. */
+  private readonly byKey = new Map<string, { readonly source: GoogleTokenSource; seen: number }>();
+  private generation = 0;
 
   constructor(private readonly opts: GoogleTokenOptions = {}) {}
 
   /** The source for a service-account key file's text; throws GoogleTokenError when it is not one. */
   get(keyText: string): GoogleTokenSource {
     const id = createHash('sha256').update(keyText).digest('hex');
-    let s = this.byKey.get(id);
-    if (!s) {
-      s = new GoogleTokenSource(parseServiceAccountKey(keyText), this.opts);
-      this.byKey.set(id, s);
+    let e = this.byKey.get(id);
+    if (!e) {
+      e = { source: new GoogleTokenSource(parseServiceAccountKey(keyText), this.opts), seen: this.generation };
+      this.byKey.set(id, e);
     }
-    return s;
+    e.seen = this.generation;
+    return e.source;
+  }
+
+  /**
+   * A config is about to be compiled: drops the sources the previous compile did not use, so the
+   * private key of a rotated or removed key is not kept for the life of the process. A snapshot
+   * still serving holds its own sources; a dropped one that comes back starts with a fresh token.
+   */
+  sweep(): void {
+    for (const [id, e] of this.byKey) if (e.seen < this.generation) this.byKey.delete(id);
+    this.generation++;
+  }
+
+  /** Sources held (for tests and status). */
+  get size(): number {
+    return this.byKey.size;
   }
 }

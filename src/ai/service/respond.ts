@@ -17,8 +17,8 @@ export function servedBy(a: Attempt, attempts: number, requested: string, anthro
 }
 
 /**
- * A whole JSON body with its Content-Length (a known size is not sent chunked, as OpenAI and
- * Anthropic do not: clients and proxies that size their reads by it get one).
+ * A 200 with a whole JSON body and its Content-Length (a known size is not sent chunked, as OpenAI
+ * and Anthropic do not: clients and proxies that size their reads by it get one).
  */
 export function sendJson(ex: ServiceExchange, headers: Record<string, string>, text: string): void {
   ex.respond(200, { 'content-type': 'application/json', ...headers, 'content-length': String(Buffer.byteLength(text)) }).end(text);
