@@ -111,6 +111,11 @@ export interface PolicyInstance {
   onFinish?(ctx: RequestContext, info: FinishInfo): void;
   /** Called when the config version that compiled this instance is retired and drained. */
   close?(): void | Promise<void>;
+  /**
+   * This instance answers CORS preflights itself (OPTIONS with Access-Control-Request-Method): a
+   * route restricted to other methods hands such a request to its policies instead of answering 405.
+   */
+  readonly answersPreflight?: boolean;
 }
 
 /** A consumer credential as the policy that owns its type sees it (type-specific fields are validated by its schema). */

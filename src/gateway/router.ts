@@ -6,6 +6,8 @@ import { ConfigError } from '../config/field-errors.js';
 export interface RouterEntry<R> {
   readonly config: RouteConfig;
   readonly payload: R;
+  /** A CORS preflight (OPTIONS with Access-Control-Request-Method) matches whatever the route's methods: one of its policies answers it. */
+  readonly preflight?: boolean;
 }
 
 interface Candidate<R> {
@@ -106,11 +108,12 @@ export class Router<R> {
     const found = this.tree.find('GET', path);
     if (!found) return NOT_FOUND;
     const list = found.store as Candidate<R>[];
+    const preflight = method === 'OPTIONS' && headers['access-control-request-method'] !== undefined;
     let allow: Set<string> | undefined;
     let pathMatched: RouterEntry<R> | undefined;
     for (const c of list) {
       if (!matchesRequest(c, host, headers)) continue;
-      if (c.methods && !c.methods.has(method)) {
+      if (c.methods && !c.methods.has(method) && !(preflight && c.entry.preflight === true)) {
         pathMatched ??= c.entry;
         allow ??= new Set();
         for (const m of c.methods) allow.add(m);
@@ -123,7 +126,7 @@ export class Router<R> {
     for (const { prefix, candidate } of this.prefixes) {
       if (!(path === prefix || path.startsWith(prefix + '/')) || list.includes(candidate)) continue;
       if (!matchesRequest(candidate, host, headers)) continue;
-      if (candidate.methods && !candidate.methods.has(method)) {
+      if (candidate.methods && !candidate.methods.has(method) && !(preflight && candidate.entry.preflight === true)) {
         pathMatched ??= candidate.entry;
         allow ??= new Set();
         for (const m of candidate.methods) allow.add(m);

@@ -140,6 +140,8 @@ export function compileSnapshot(resolved: ResolvedConfig, version: number, deps:
     return {
       config: r,
       payload: { id: r.id, config: r, service: service!, chain, tags: r.tags ?? [], rewrite: compileRewrite(r), dialect: deps.dialects.get(dialectName) },
+      // A shadowed policy does not enforce its answer: the preflight would go upstream.
+      preflight: chain.steps.some((s) => s.instance.answersPreflight === true && !s.shadow),
     };
   });
   let router: Router<CompiledRoute> | undefined;

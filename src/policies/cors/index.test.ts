@@ -114,6 +114,9 @@ describe('cors through the gateway', () => {
           ],
         },
         { id: 'trial', service: 'svc', paths: ['/trial'], policies: [{ name: 'cors', mode: 'shadow', config: { origins: [APP] } }] },
+        { id: 'reports', service: 'svc', paths: ['/reports'], methods: ['GET', 'PUT'], policies: [{ name: 'cors', config: { origins: [APP], methods: ['GET', 'PUT'] } }] },
+        { id: 'passthrough', service: 'svc', paths: ['/passthrough'], methods: ['GET'], policies: [{ name: 'cors', config: { origins: [APP], preflight_continue: true } }] },
+        { id: 'plain', service: 'svc', paths: ['/plain'], methods: ['GET'] },
       ],
     });
   });
@@ -133,6 +136,27 @@ describe('cors through the gateway', () => {
     expect(r.status).toBe(204);
     expect(up.seen.length).toBe(before);
     expect(await entry(r)).toMatchObject({ outcome: 'respond', code: 'cors.preflight', data: { origin: APP, matched: 'exact', method: 'PUT' } });
+  });
+
+  it('a route limited to other methods still gets its preflight answered by its cors policy (not 405)', async () => {
+    const before = up.seen.length;
+    const r = await call(`${gw.url}/reports`, preflight(APP, 'PUT'));
+    expect(r.status).toBe(204);
+    expect(r.headers['access-control-allow-origin']).toBe(APP);
+    expect(r.headers['access-control-allow-methods']).toContain('PUT');
+    expect(up.seen.length).toBe(before);
+    expect(await entry(r)).toMatchObject({ outcome: 'respond', code: 'cors.preflight' });
+    // Only a preflight: a bare OPTIONS is still a method the route does not take.
+    const bare = await call(`${gw.url}/reports`, { method: 'OPTIONS' });
+    expect(bare.status).toBe(405);
+    expect(bare.headers['allow']).toBe('GET, PUT');
+    // No policy answers preflights there (none, or one that forwards them): 405 as before.
+    for (const path of ['/plain', '/passthrough']) {
+      const r405 = await call(`${gw.url}${path}`, preflight(APP, 'GET'));
+      expect(r405.status).toBe(405);
+      expect(r405.json<{ code: string }>().code).toBe('route.method_not_allowed');
+    }
+    expect(up.seen.length).toBe(before);
   });
 
   it('403 cors.origin_not_allowed names the origin in the detail and the trace, with no CORS headers', async () => {

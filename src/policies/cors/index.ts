@@ -84,6 +84,7 @@ export const cors = definePolicy<CorsConfig>({
     }
 
     return {
+      answersPreflight: !preflightContinue,
       evaluate(req) {
         const origin = req.header('origin');
         if (origin === undefined) return skip('no Origin header: not a cross-origin request');
