@@ -1,5 +1,20 @@
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Registry } from 'prom-client';
 import type { CallFacts } from '../record.js';
+import { BoundHistogram, type HistogramSeries } from './bound-histogram.js';
+
+/** A bound counter child and what was counted for it since the last flush. */
+interface Pending {
+  readonly counter: Counter.Internal;
+  n: number;
+}
+
+interface RouteSeries {
+  readonly duration: HistogramSeries;
+  readonly gateway: HistogramSeries;
+  readonly upstream: HistogramSeries;
+  readonly bytesIn: Pending;
+  readonly bytesOut: Pending;
+}
 
 const SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
@@ -11,9 +26,9 @@ const SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 export class RequestMetrics {
   readonly registry = new Registry();
   private readonly requests = new Counter({ name: 'sluice_requests_total', help: 'Finished requests by service, route, status and who answered.', labelNames: ['service', 'route', 'status', 'answered_by'] as const, registers: [this.registry] });
-  private readonly duration = new Histogram({ name: 'sluice_request_duration_seconds', help: 'Total time of a request, from its first byte to its last.', labelNames: ['service', 'route'] as const, buckets: SECONDS, registers: [this.registry] });
-  private readonly gateway = new Histogram({ name: 'sluice_gateway_duration_seconds', help: 'Time the gateway spent itself (total minus upstream time).', labelNames: ['service', 'route'] as const, buckets: SECONDS, registers: [this.registry] });
-  private readonly upstream = new Histogram({ name: 'sluice_upstream_duration_seconds', help: 'Time spent in upstream attempts.', labelNames: ['service', 'route'] as const, buckets: SECONDS, registers: [this.registry] });
+  private readonly duration = new BoundHistogram('sluice_request_duration_seconds', 'Total time of a request, from its first byte to its last.', ['service', 'route'] as const, SECONDS, this.registry);
+  private readonly gateway = new BoundHistogram('sluice_gateway_duration_seconds', 'Time the gateway spent itself (total minus upstream time).', ['service', 'route'] as const, SECONDS, this.registry);
+  private readonly upstream = new BoundHistogram('sluice_upstream_duration_seconds', 'Time spent in upstream attempts.', ['service', 'route'] as const, SECONDS, this.registry);
   private readonly denials = new Counter({ name: 'sluice_denials_total', help: 'Requests refused, by the policy that decided (or "gateway") and the reason code.', labelNames: ['policy', 'code', 'route'] as const, registers: [this.registry] });
   private readonly shadow = new Counter({ name: 'sluice_shadow_denials_total', help: 'Denials recorded by policies in shadow mode (not enforced).', labelNames: ['policy', 'code'] as const, registers: [this.registry] });
   private readonly retries = new Counter({ name: 'sluice_upstream_retries_total', help: 'Upstream attempts beyond the first.', labelNames: ['service'] as const, registers: [this.registry] });
@@ -27,9 +42,27 @@ export class RequestMetrics {
   readonly sinkDropped = new Counter({ name: 'sluice_log_sink_dropped_total', help: 'Records an export sink dropped (queue full or delivery failed after retries).', labelNames: ['sink'] as const, registers: [this.registry] });
   readonly spans = new Counter({ name: 'sluice_trace_spans_exported_total', help: 'OpenTelemetry spans handed to the OTLP exporter.', registers: [this.registry] });
 
-  /** Label-bound children per route (prom-client hashes the labels of every un-bound call). */
-  private readonly perRoute = new Map<string, { duration: Histogram.Internal<'service' | 'route'>; gateway: Histogram.Internal<'service' | 'route'>; upstream: Histogram.Internal<'service' | 'route'>; bytesIn: Counter.Internal; bytesOut: Counter.Internal }>();
-  private readonly perStatus = new Map<string, Counter.Internal>();
+  /**
+   * Label-bound series per route and per status. Counter increments are summed here and handed to
+   * prom-client once per batch (`flush`): its counters hash and validate the labels on every call.
+   */
+  private readonly perRoute = new Map<string, RouteSeries>();
+  private readonly perStatus = new Map<string, Pending>();
+  private readonly touched = new Set<Pending>();
+
+  private pend(p: Pending, n: number): void {
+    p.n += n;
+    this.touched.add(p);
+  }
+
+  /** Hands the counts summed since the last flush to prom-client (the engine calls it after each batch). */
+  flush(): void {
+    for (const p of this.touched) {
+      p.counter.inc(p.n);
+      p.n = 0;
+    }
+    this.touched.clear();
+  }
 
   observe(f: CallFacts): void {
     const t = f.trace;
@@ -38,13 +71,19 @@ export class RequestMetrics {
     const rk = `${service}\u0001${route}`;
     let r = this.perRoute.get(rk);
     if (!r) {
-      r = { duration: this.duration.labels({ service, route }), gateway: this.gateway.labels({ service, route }), upstream: this.upstream.labels({ service, route }), bytesIn: this.bytes.labels({ service, route, direction: 'in' }), bytesOut: this.bytes.labels({ service, route, direction: 'out' }) };
+      r = {
+        duration: this.duration.series({ service, route }),
+        gateway: this.gateway.series({ service, route }),
+        upstream: this.upstream.series({ service, route }),
+        bytesIn: { counter: this.bytes.labels({ service, route, direction: 'in' }), n: 0 },
+        bytesOut: { counter: this.bytes.labels({ service, route, direction: 'out' }), n: 0 },
+      };
       this.perRoute.set(rk, r);
     }
     const sk = `${rk}\u0001${t.status}\u0001${t.answeredBy}`;
     let c = this.perStatus.get(sk);
-    if (!c) this.perStatus.set(sk, (c = this.requests.labels({ service, route, status: t.status, answered_by: t.answeredBy })));
-    c.inc();
+    if (!c) this.perStatus.set(sk, (c = { counter: this.requests.labels({ service, route, status: t.status, answered_by: t.answeredBy }), n: 0 }));
+    this.pend(c, 1);
     r.duration.observe(t.durationMs / 1000);
     if (f.overheadMs !== undefined) r.gateway.observe(f.overheadMs / 1000);
     if (f.upstreamMs !== undefined) r.upstream.observe(f.upstreamMs / 1000);
@@ -58,8 +97,8 @@ export class RequestMetrics {
         this.upstreamErrors.inc({ service, target, code: e.code });
       }
     }
-    if (t.bytesIn) r.bytesIn.inc(t.bytesIn);
-    if (t.bytesOut) r.bytesOut.inc(t.bytesOut);
+    if (t.bytesIn) this.pend(r.bytesIn, t.bytesIn);
+    if (t.bytesOut) this.pend(r.bytesOut, t.bytesOut);
     const ai = f.ai;
     if (ai) {
       const provider = ai.provider ?? '';
@@ -73,6 +112,7 @@ export class RequestMetrics {
   }
 
   text(): Promise<string> {
+    this.flush();
     return this.registry.metrics();
   }
 }

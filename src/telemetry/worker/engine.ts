@@ -119,6 +119,7 @@ export class TelemetryEngine {
       if (this.spans) this.trace(f);
       if (wantRows) rows.push(toRow(f, f.bodies ? renderBodies(f.bodies, this.masker) : undefined));
     }
+    this.metrics.flush();
     if (rows.length === 0) return;
     if (this.sinks.length > 0) {
       const records: CallLog[] = rows.map((r) => presentRow(r, true));
