@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { RequestContext } from '../../core/context.js';
 import { definePolicy, deny, type Decision } from '../../core/policy.js';
 import { defineReasons } from '../../core/reasons.js';
@@ -46,7 +46,8 @@ function decideKey(ctx: RequestContext, found: Found, table: ReadonlyMap<string,
   if (!KEY_SYNTAX.test(found.key)) {
     return deny('auth.key_malformed', `The API key in ${source} is malformed: a key is 8 to 512 visible ASCII characters.`, { headers, data: { source, length: found.key.length } });
   }
-  const entry = table.get(createHash('sha256').update(found.key, 'utf8').digest('hex'));
+  // One-shot hash: a third of createHash's cost (no Hash object per request).
+  const entry = table.get(hash('sha256', found.key, 'hex'));
   if (!entry) return deny('auth.key_unknown', `The API key in ${source} is not valid.`, { headers, data: { source } });
   const facts = { source, credential: entry.credential.id, consumer: entry.consumer.id, ...(entry.hint ? { hint: entry.hint } : {}), ...(entry.previous ? { rotated: true } : {}) };
   if (entry.disabled) return deny('auth.key_disabled', 'The API key is disabled.', { headers, data: facts });

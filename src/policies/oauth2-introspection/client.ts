@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { PolicyHttpClient } from '../../core/policy.js';
 import { BoundedCache } from '../_auth/lru.js';
 
@@ -65,7 +65,7 @@ export function parseIntrospection(status: number, body: Uint8Array, s: Introspe
 
 /** Cache key of a token: never the token itself. */
 export function tokenKey(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('base64url');
+  return hash('sha256', token, 'base64url');
 }
 
 /**
