@@ -98,7 +98,7 @@ interface StoredTraceV1 {
  */
 type StoredEntry = [who: string | [string, string, PolicyScope], phase: TraceEntry['phase'], outcome: Outcome, ms: number, code?: string | null, detail?: string | null, data?: TraceEntry['data'] | null, enforced?: boolean | null];
 
-/** Format 2: entries as positional arrays and times in whole microseconds, about a third fewer bytes than format 1. */
+/** Format 2: entries as positional arrays and times to the microsecond, about a third fewer bytes than format 1. */
 interface StoredTraceV2 {
   readonly v: 2;
   readonly e: StoredEntry[];
