@@ -29,7 +29,10 @@ describe('BoundHistogram', () => {
     expect(b.series({ route: 'a' })).toBe(b.series({ route: 'a' }));
     b.series({ route: 'a' }).observe(Number.NaN);
     expect(await r.metrics()).toContain('y_seconds_count{route="a"} 0');
+    const held = b.series({ route: 'a' });
     r.resetMetrics();
     expect(await r.metrics()).not.toContain('y_seconds_count');
+    held.observe(0.5);
+    expect(await r.metrics()).toContain('y_seconds_count{route="a"} 1');
   });
 });

@@ -19,6 +19,8 @@ interface Series extends HistogramSeries {
   readonly counts: Float64Array;
   sum: number;
   count: number;
+  /** False after a reset until the next observation: a reset series is not written, as in prom-client. */
+  shown: boolean;
 }
 
 /**
@@ -59,8 +61,10 @@ export class BoundHistogram<L extends string> {
         counts,
         sum: 0,
         count: 0,
+        shown: true,
         observe(value: number): void {
           if (!Number.isFinite(value)) return;
+          series.shown = true;
           series.sum += value;
           series.count++;
           // Non-cumulative here; get() accumulates. A value above the last bound is only in +Inf.
@@ -83,6 +87,7 @@ export class BoundHistogram<L extends string> {
     const bucket = `${this.name}_bucket`;
     // Series in the order they were bound; `le` first, as prom-client writes it.
     for (const s of this.all.values()) {
+      if (!s.shown) continue;
       let acc = 0;
       for (let i = 0; i < this.bounds.length; i++) {
         acc += s.counts[i]!;
@@ -95,7 +100,13 @@ export class BoundHistogram<L extends string> {
     return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
   }
 
+  /** Zeroes every series in place: series bound before the reset (held by callers) keep counting. */
   reset(): void {
-    this.all.clear();
+    for (const s of this.all.values()) {
+      s.counts.fill(0);
+      s.sum = 0;
+      s.count = 0;
+      s.shown = false;
+    }
   }
 }
