@@ -10,7 +10,7 @@ import { policyHttpClient } from './policy-http.js';
 import { simulate, type SimulationInput, type SimulationResult } from './simulate.js';
 import { compileSnapshot, type Snapshot } from './snapshot.js';
 import type { RequestTaps } from './taps.js';
-import { TraceRing, type TraceSink } from './traces.js';
+import { DEFAULT_TRACE_RING, TraceRing, type TraceSink } from './traces.js';
 import type { CompiledUpstream } from './upstream/compile.js';
 import { ActiveHealthChecker } from './upstream/health-checker.js';
 import { PoolManager } from './upstream/pools.js';
@@ -57,7 +57,7 @@ export class Gateway implements DataPlaneHost {
     this.dialects = opts.dialects ?? new ErrorDialects();
     this.protocol = opts.protocol ?? 'http';
     this.taps = opts.taps;
-    this.ring = new TraceRing(1_000);
+    this.ring = new TraceRing(DEFAULT_TRACE_RING);
     this.dataPlane = new DataPlane(this);
   }
 

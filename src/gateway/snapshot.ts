@@ -12,6 +12,7 @@ import type { ConfigRegistry } from '../config/registry.js';
 import type { ResolvedConfig, ResolvedPolicy } from '../config/resolve.js';
 import type { RouteConfig } from '../config/schema.js';
 import { Router } from './router.js';
+import { DEFAULT_TRACE_RING } from './traces.js';
 import { compileUpstream, type CompiledUpstream } from './upstream/compile.js';
 import type { PoolManager } from './upstream/pools.js';
 import type { TargetRegistry } from './upstream/target.js';
@@ -165,7 +166,7 @@ export function compileSnapshot(resolved: ResolvedConfig, version: number, deps:
     settings: {
       trustedProxies: g?.trusted_proxies && g.trusted_proxies.length > 0 ? new CidrSet(g.trusted_proxies) : undefined,
       requestIdHeader: (g?.request_id_header ?? 'x-request-id').toLowerCase(),
-      traceRingSize: g?.trace_ring_size ?? 1_000,
+      traceRingSize: g?.trace_ring_size ?? DEFAULT_TRACE_RING,
       persistTraces: g?.persist_traces ?? 'denied',
     },
     router,
