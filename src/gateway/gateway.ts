@@ -118,12 +118,24 @@ export class Gateway implements DataPlaneHost {
   }
 
   finished(snap: Snapshot, trace: RequestTrace): void {
+    this.publish(snap, trace);
+    if (--snap.inflight === 0 && this.retired.has(snap)) this.retire(snap);
+  }
+
+  /**
+   * A request the HTTP parser refused, answered by the listener (400, 408, 431): it never reached
+   * the data plane, but is recorded like any other (ring, store, call logs, metrics).
+   */
+  refused(trace: RequestTrace): void {
+    this.publish(this.snap, trace);
+  }
+
+  private publish(snap: Snapshot | undefined, trace: RequestTrace): void {
     this.ring.push(trace);
-    if (trace.answeredBy === 'gateway' && trace.status >= 400 && trace.status !== 499 && snap.settings.persistTraces === 'denied') {
+    if (trace.answeredBy === 'gateway' && trace.status >= 400 && trace.status !== 499 && (snap?.settings.persistTraces ?? 'denied') === 'denied') {
       this.opts.traceSink?.(trace);
     }
     this.opts.onRequest?.(trace);
-    if (--snap.inflight === 0 && this.retired.has(snap)) this.retire(snap);
   }
 
   private retire(s: Snapshot): void {

@@ -3,6 +3,7 @@ import { managementFor } from '../../src/management/plane.js';
 import { call, startGateway, type SimpleResponse, type TestGateway } from '../../src/test-support/gateway.js';
 import { expectGolden } from '../../src/test-support/golden.js';
 import { consumer } from '../../src/test-support/llm-mocks/helpers.js';
+import { rawRequest } from '../../src/test-support/raw-http.js';
 import { closedPort, startUpstream, type TestUpstream } from '../../src/test-support/upstream.js';
 
 /**
@@ -275,5 +276,21 @@ describe('sluice explain beyond the memory ring', () => {
     const t = await call(`${gw.admin}/traces/${first}`);
     expect(t.status, t.text).toBe(200);
     expect(t.json()).toMatchObject({ requestId: first, path: '/r/1', status: 200, answeredBy: 'upstream', routeId: 'r', entries: [{ step: 'route' }, { step: 'upstream', outcome: 'allow' }] });
+  });
+
+  it('a request the HTTP parser refused is a call log too (400 and 431), with what of its request line could be read', async () => {
+    const port = Number(new URL(gw.url).port);
+    const garbage = await rawRequest(port, 'GARBAGE\r\n\r\n');
+    expect(garbage.status).toBe(400);
+    const big = await rawRequest(port, `GET /r/big?q=1 HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(big.status).toBe(431);
+    const g = await logOf(gw.admin, garbage.headers['x-request-id']);
+    expect(g).toMatchObject({ status: 400, code: 'request.malformed', answered_by: 'gateway', method: '-', path: '-', route: null, client_ip: '127.0.0.1' });
+    expect(g.trace?.entries).toMatchObject([{ step: 'gateway', outcome: 'deny', code: 'request.malformed' }]);
+    const b = await logOf(gw.admin, big.headers['x-request-id']);
+    expect(b).toMatchObject({ status: 431, code: 'request.headers_too_large', method: 'GET', path: '/r/big?q=1' });
+    // Denials are also persisted in the store, as for requests that reached the data plane.
+    const t = await call(`${gw.admin}/traces/${String(big.headers['x-request-id'])}`);
+    expect(t.json()).toMatchObject({ status: 431, code: 'request.headers_too_large', answeredBy: 'gateway' });
   });
 });
