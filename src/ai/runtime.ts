@@ -2,6 +2,7 @@ import type { PolicyLogger } from '../core/policy.js';
 import { GoogleTokenSources } from './keys/google-token.js';
 import { KeyHealth } from './keys/key-pool.js';
 import { CircuitBreaker } from './routing/breaker.js';
+import { StateRegistry } from './state-registry.js';
 import { ProviderPools } from './upstream/pools.js';
 
 /** A notable change of a key or target, kept for the admin status and logs. */
@@ -26,8 +27,8 @@ const EVENT_RING = 200;
 export class AiRuntime {
   readonly pools = new ProviderPools();
   readonly googleTokens = new GoogleTokenSources();
-  private readonly breakers = new Map<string, CircuitBreaker>();
-  private readonly keys = new Map<string, KeyHealth>();
+  private readonly breakers = new StateRegistry(() => new CircuitBreaker());
+  private readonly keys = new StateRegistry(() => new KeyHealth());
   private readonly ring: AiEvent[] = [];
   private warming: Promise<void> | undefined;
 
@@ -50,18 +51,12 @@ export class AiRuntime {
   }
 
   breaker(provider: string, model: string): CircuitBreaker {
-    const k = `${provider}\u0000${model}`;
-    let b = this.breakers.get(k);
-    if (!b) this.breakers.set(k, (b = new CircuitBreaker()));
-    return b;
+    return this.breakers.get(`${provider}\u0000${model}`);
   }
 
   /** `fingerprint` identifies the secret (a hash): a new secret under the same key id starts healthy. */
   keyHealth(provider: string, keyId: string, fingerprint: string): KeyHealth {
-    const k = `${provider}\u0000${keyId}\u0000${fingerprint}`;
-    let h = this.keys.get(k);
-    if (!h) this.keys.set(k, (h = new KeyHealth()));
-    return h;
+    return this.keys.get(`${provider}\u0000${keyId}\u0000${fingerprint}`);
   }
 
   event(e: Omit<AiEvent, 'at'>): void {
