@@ -200,6 +200,32 @@ describe('gemini adapter: requests', () => {
     ]);
   });
 
+  it('Gemini 3: a function call no Gemini signed (a fallback from another provider) gets the documented placeholder; real signatures are kept', () => {
+    const messages: ChatRequest['messages'] = [
+      { role: 'user', content: 'Weather in Paris and Rome?' },
+      // Made by another provider before a fallback: no signature anywhere.
+      { role: 'assistant', content: null, toolCalls: [{ id: 'call_x1', name: 'weather', arguments: '{"city":"Paris"}' }, { id: 'call_x2', name: 'weather', arguments: '{"city":"Rome"}' }] },
+      { role: 'tool', toolCallId: 'call_x1', content: '18C' },
+      { role: 'tool', toolCallId: 'call_x2', content: '21C' },
+      // Signed by Gemini: only the first call of a parallel step carries one.
+      { role: 'assistant', content: null, toolCalls: [{ id: 'a', name: 'weather', arguments: '{"city":"Oslo"}', signature: 'sig-a' }, { id: 'b', name: 'weather', arguments: '{"city":"Bern"}' }] },
+      { role: 'tool', toolCallId: 'a', content: '5C' },
+      { role: 'tool', toolCallId: 'b', content: '9C' },
+    ];
+    const g3 = body(ex({ messages }, 'gemini-3-pro-preview'));
+    expect(g3.contents[1].parts).toEqual([
+      { functionCall: { name: 'weather', args: { city: 'Paris' }, id: 'call_x1' }, thoughtSignature: 'skip_thought_signature_validator' },
+      { functionCall: { name: 'weather', args: { city: 'Rome' }, id: 'call_x2' } },
+    ]);
+    expect(g3.contents[3].parts).toEqual([
+      { functionCall: { name: 'weather', args: { city: 'Oslo' }, id: 'a' }, thoughtSignature: 'sig-a' },
+      { functionCall: { name: 'weather', args: { city: 'Bern' }, id: 'b' } },
+    ]);
+    // Earlier models do not validate signatures: nothing is added.
+    const g25 = body(ex({ messages }, 'gemini-2.5-flash'));
+    expect(g25.contents[1].parts[0]).not.toHaveProperty('thoughtSignature');
+  });
+
   it('refuses what Gemini cannot take, naming the parameter', () => {
     const param = (r: Partial<ChatRequest>) => {
       try {

@@ -34,10 +34,24 @@ function userParts(m: ChatMessage, i: number): GeminiPart[] {
 }
 
 /**
- * A model turn: text, then function calls with their `thoughtSignature`. A reasoning signature
- * (Gemini signs text parts too) rides on the last text part, where Gemini put it.
+ * Google's documented stand-in for a signature Gemini never issued. Gemini 3 refuses (400) a
+ * function call of the current turn without a `thoughtSignature`; a call that another provider made
+ * (a fallback mid-conversation) or that the client wrote itself has none to echo.
  */
-function modelParts(m: ChatMessage, i: number): GeminiPart[] {
+export const SIGNATURE_PLACEHOLDER = 'skip_thought_signature_validator';
+
+/** Gemini 3 validates signatures on function calls; earlier models accept calls without one. */
+export function requiresCallSignatures(model: string): boolean {
+  return /(^|\/)gemini-3/i.test(model);
+}
+
+/**
+ * A model turn: text, then function calls with their `thoughtSignature`. A reasoning signature
+ * (Gemini signs text parts too) rides on the last text part, where Gemini put it. For Gemini 3, a
+ * turn whose calls carry no signature at all gets the placeholder on its first call (the one
+ * Gemini checks); a real signature is never replaced.
+ */
+function modelParts(m: ChatMessage, i: number, signCalls: boolean): GeminiPart[] {
   const out: GeminiPart[] = [];
   for (const [j, p] of partsOf(m.content).entries()) {
     if (p.type !== 'text') unsupported(`messages[${i}].content[${j}]`, 'Gemini model turns carry text and function calls only');
@@ -49,12 +63,16 @@ function modelParts(m: ChatMessage, i: number): GeminiPart[] {
     if (last) last.thoughtSignature = signature;
     else out.push({ text: '', thoughtSignature: signature });
   }
+  const calls: GeminiPart[] = [];
   (m.toolCalls ?? []).forEach((tc, j) => {
     const args = argumentsObject(tc.arguments);
     if (!args.ok) unsupported(`messages[${i}].tool_calls[${j}].function.arguments`, 'tool call arguments must be a JSON object');
     const { id, signature: sig } = callIdentity(tc.id, tc.signature);
-    out.push({ functionCall: { name: tc.name, args: args.value, id }, ...(sig !== undefined ? { thoughtSignature: sig } : {}) });
+    calls.push({ functionCall: { name: tc.name, args: args.value, id }, ...(sig !== undefined ? { thoughtSignature: sig } : {}) });
   });
+  const first = calls[0];
+  if (signCalls && first && calls.every((c) => c.thoughtSignature === undefined)) first.thoughtSignature = SIGNATURE_PLACEHOLDER;
+  out.push(...calls);
   return out;
 }
 
@@ -71,7 +89,8 @@ function toolResult(m: ChatMessage, i: number, names: ReadonlyMap<string, string
 }
 
 /** Conversation turns; consecutive turns of one role merge (parallel function responses share a turn). */
-function contents(req: ChatRequest): GeminiContent[] {
+function contents(req: ChatRequest, model: string): GeminiContent[] {
+  const signCalls = requiresCallSignatures(model);
   const names = new Map<string, string>();
   for (const m of req.messages) for (const tc of m.toolCalls ?? []) names.set(tc.id, tc.name);
   const out: GeminiContent[] = [];
@@ -91,7 +110,7 @@ function contents(req: ChatRequest): GeminiContent[] {
       case 'tool':
         return push('user', [toolResult(m, i, names)]);
       case 'assistant':
-        return push('model', modelParts(m, i));
+        return push('model', modelParts(m, i, signCalls));
     }
   });
   return out;
@@ -161,7 +180,7 @@ function generationConfig(req: ChatRequest, model: string): GeminiGenerationConf
 /** Canonical request → `generateContent` body (the model is in the URL). */
 export function toGeminiBody(req: ChatRequest, model: string, opts: GeminiBodyOptions): GeminiRequest {
   if (req.logitBias && Object.keys(req.logitBias).length > 0) unsupported('logit_bias', 'Gemini does not support logit_bias');
-  const body: GeminiRequest = { contents: contents(req) };
+  const body: GeminiRequest = { contents: contents(req, model) };
   const sys = systemInstruction(req);
   if (sys) body.systemInstruction = sys;
   if (req.tools && req.tools.length > 0) {
