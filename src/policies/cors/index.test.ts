@@ -117,6 +117,7 @@ describe('cors through the gateway', () => {
         { id: 'reports', service: 'svc', paths: ['/reports'], methods: ['GET', 'PUT'], policies: [{ name: 'cors', config: { origins: [APP], methods: ['GET', 'PUT'] } }] },
         { id: 'passthrough', service: 'svc', paths: ['/passthrough'], methods: ['GET'], policies: [{ name: 'cors', config: { origins: [APP], preflight_continue: true } }] },
         { id: 'plain', service: 'svc', paths: ['/plain'], methods: ['GET'] },
+        { id: 'trial-limited', service: 'svc', paths: ['/trial-limited'], methods: ['GET'], policies: [{ name: 'cors', mode: 'shadow', config: { origins: [APP] } }] },
       ],
     });
   });
@@ -150,8 +151,9 @@ describe('cors through the gateway', () => {
     const bare = await call(`${gw.url}/reports`, { method: 'OPTIONS' });
     expect(bare.status).toBe(405);
     expect(bare.headers['allow']).toBe('GET, PUT');
-    // No policy answers preflights there (none, or one that forwards them): 405 as before.
-    for (const path of ['/plain', '/passthrough']) {
+    // No policy answers preflights there (none, one that forwards them, or one in shadow mode, which
+    // must not change what the client gets): 405 as before.
+    for (const path of ['/plain', '/passthrough', '/trial-limited']) {
       const r405 = await call(`${gw.url}${path}`, preflight(APP, 'GET'));
       expect(r405.status).toBe(405);
       expect(r405.json<{ code: string }>().code).toBe('route.method_not_allowed');
