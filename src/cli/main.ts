@@ -25,6 +25,9 @@ Usage:
                                     call logs: query, show one in full, or follow (sluice logs --help)
   sluice simulate [-X METHOD] PATH [-H "k: v"] [--ip ADDR] [-d BODY]
                                     why would this request be denied? (nothing is sent upstream)
+  sluice secret seal [--for provider-key|policy-secret] < FILE
+                                    print enc:v1:… sealed under SLUICE_MASTER_KEY (sluice secret --help)
+  sluice secret new-master-key      print a fresh random master key
   sluice migrate [--data DIR | --store URL]
   sluice docs generate              regenerate docs/errors.md, policies.md, configuration.md and admin-api.md
   sluice version
@@ -56,6 +59,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./commands/manage.js')).apisCommand(rest);
     case 'admin':
       return (await import('./commands/admin.js')).adminCommand(rest);
+    case 'secret':
+      return (await import('./commands/secret.js')).secretCommand(rest);
     case 'migrate': {
       const { migrate, openConnection } = await import('../store/open.js');
       const { values: v } = parse(rest, { data: { type: 'string' }, store: { type: 'string' }, schema: { type: 'string' } });

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,20 +7,14 @@ import { runCli, startSluiceProcess, type SluiceProcess } from '../../src/test-s
 import { keyHash } from '../../src/test-support/llm-mocks/helpers.js';
 import { startLlmMock, type LlmMock } from '../../src/test-support/llm-mocks/server.js';
 
-const SEAL = join(import.meta.dirname, '..', '..', 'dist', 'ai', 'keys', 'seal-cli.js');
 const MASTER = 'n3PxBNQn2pVq6tXnq0O8D2ZrWgF5yJ7hK9mL1sT4uVw';
 const KEY = 'sk-sluice-cli-user-000001';
 
-function seal(secret: string, master: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SEAL], { env: { ...process.env, SLUICE_MASTER_KEY: master } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('close', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(err))));
-    child.stdin.end(secret);
-  });
+/** `sluice secret seal`, the way an operator seals a provider key (stdin, never argv). */
+async function seal(secret: string, master: string): Promise<string> {
+  const r = await runCli(['secret', 'seal'], { SLUICE_MASTER_KEY: master }, secret);
+  if (r.code !== 0) throw new Error(r.stderr);
+  return r.stdout.trim();
 }
 
 /** The real `sluice` process with a sealed provider key, driven by the OpenAI SDK. */

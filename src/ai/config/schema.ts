@@ -13,7 +13,7 @@ const Priority = (what: string) =>
   Type.Integer({ minimum: 0, maximum: 100, default: 0, description: `Lower is tried first: ${what} of a higher priority number are used only when every lower one is unavailable.` });
 
 export const SECRET_DESCRIPTION =
-  'A sealed secret `enc:v1:…` (AES-256-GCM under the master key; `node dist/ai/keys/seal-cli.js` seals one), `env:NAME` (read from the environment at load) or `file:/path`. Plain text is refused (keys are encrypted at rest); `plain:…` opts in explicitly for keys that are not secrets (local servers, mocks).';
+  'A sealed secret `enc:v1:…` (AES-256-GCM under the master key; `sluice secret seal` seals one), `env:NAME` (read from the environment at load) or `file:/path`. Plain text is refused (keys are encrypted at rest); `plain:…` opts in explicitly for keys that are not secrets (local servers, mocks).';
 
 export const ProviderKeySchema = Type.Object(
   {

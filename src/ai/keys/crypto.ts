@@ -35,5 +35,5 @@ export function resolveSecret(ref: string, masters: readonly MasterKey[], env: N
       throw new SealError(`names file ${path}, which cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
     }
   }
-  throw new SealError('is a plain-text secret; provider keys are encrypted at rest: seal it (node dist/ai/keys/seal-cli.js), or use env:NAME / file:PATH (plain:… only for keys that are not secrets)');
+  throw new SealError('is a plain-text secret; provider keys are encrypted at rest: seal it (sluice secret seal), or use env:NAME / file:PATH (plain:… only for keys that are not secrets)');
 }

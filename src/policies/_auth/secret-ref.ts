@@ -1,4 +1,4 @@
-import { isSealed, masterKeyFrom, masterKeysFromEnv, openSealed, SealError, sealWith } from '../../config/sealing.js';
+import { isSealed, masterKeyFrom, masterKeysFromEnv, openSealed, SealError, sealWith, type MasterKey } from '../../config/sealing.js';
 
 /**
  * Secrets a policy must hold in clear to do its work — an HMAC signing key, an introspection client
@@ -25,8 +25,8 @@ export class SecretRefError extends Error {}
  * Seals a policy secret under a master key (what the admin API stores; shown to nobody).
  * @example sealSecret(generateHmacSecret(), process.env.SLUICE_MASTER_KEY!) // 'enc:v1:3f2a…:…'
  */
-export function sealSecret(plain: string, masterKeyMaterial: string): string {
-  return sealWith(plain, masterKeyFrom(masterKeyMaterial), AAD);
+export function sealSecret(plain: string, masterKeyMaterial: string | MasterKey): string {
+  return sealWith(plain, typeof masterKeyMaterial === 'string' ? masterKeyFrom(masterKeyMaterial) : masterKeyMaterial, AAD);
 }
 
 /** The clear secret of a reference (compile time only). Throws SecretRefError saying what is wrong, never the value. */

@@ -54,7 +54,7 @@ export const HmacAuthCredentialSchema = Type.Object(
     id: Type.String(),
     type: Type.Literal('hmac-auth'),
     key_id: Type.String({ minLength: 1, maxLength: 256, pattern: '^[\\x21\\x23-\\x5b\\x5d-\\x7e]+$', errorMessage: 'must be 1-256 visible ASCII characters without quotes or backslashes', description: 'The access key the client names as `keyId`; unique across consumers. Not a secret.' }),
-    secret: Type.String({ pattern: SECRET_REF_PATTERN, errorMessage: SECRET_REF_MESSAGE, description: 'The signing secret (at least 32 bytes once opened): `enc:v1:…` sealed under the master key (see `sealSecret`), `env:NAME`, or `plain:…` for development.' }),
+    secret: Type.String({ pattern: SECRET_REF_PATTERN, errorMessage: SECRET_REF_MESSAGE, description: 'The signing secret (at least 32 bytes once opened): `enc:v1:…` sealed under the master key (`sluice secret seal --for policy-secret`), `env:NAME`, or `plain:…` for development.' }),
     scopes: Scopes(),
   },
   { additionalProperties: false },

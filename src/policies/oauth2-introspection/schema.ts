@@ -6,7 +6,7 @@ export const OAuth2IntrospectionSchema = Type.Object(
   {
     endpoint: Type.String({ pattern: '^https?://', errorMessage: 'must be an http(s) URL', description: 'The authorization server\'s token introspection endpoint (RFC 7662).' }),
     client_id: Type.String({ minLength: 1, description: 'Sluice\'s client id at the authorization server (the introspection endpoint requires client authentication).' }),
-    client_secret: Type.String({ pattern: SECRET_REF_PATTERN, errorMessage: SECRET_REF_MESSAGE, description: 'Sluice\'s client secret: `enc:v1:…` sealed under the master key, `env:NAME`, or `plain:…` for development.' }),
+    client_secret: Type.String({ pattern: SECRET_REF_PATTERN, errorMessage: SECRET_REF_MESSAGE, description: 'Sluice\'s client secret: `enc:v1:…` sealed under the master key (`sluice secret seal --for policy-secret`), `env:NAME`, or `plain:…` for development.' }),
     client_auth: Type.Optional(
       Type.Union([Type.Literal('basic'), Type.Literal('post')], {
         default: 'basic',
