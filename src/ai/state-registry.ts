@@ -4,7 +4,9 @@
  * the young end; past `capacity`, the entries no recent compile looked up are dropped. A running
  * snapshot keeps the objects it holds: dropping one only means a later config that names it again
  * starts it fresh. Without the bound, every retired provider, model or rotated key would stay in
- * memory for the life of the process.
+ * memory for the life of the process. Not the per-compile sweep of GoogleTokenSources (which must
+ * let go of private keys early): a compile that fails or is only validated would then wipe the
+ * health of keys the running config still uses, and revive a key disabled after a 401.
  */
 export class StateRegistry<V> {
   private readonly items = new Map<string, V>();
