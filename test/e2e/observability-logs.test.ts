@@ -289,7 +289,7 @@ describe('sluice explain beyond the memory ring', () => {
     expect(g.trace?.entries).toMatchObject([{ step: 'gateway', outcome: 'deny', code: 'request.malformed' }]);
     const b = await logOf(gw.admin, big.headers['x-request-id']);
     expect(b).toMatchObject({ status: 431, code: 'request.headers_too_large', method: 'GET', path: '/r/big?q=1' });
-    // Denials are also persisted in the store, as for requests that reached the data plane.
+    // Its decision trace is served by request id, as for requests that reached the data plane.
     const t = await call(`${gw.admin}/traces/${String(big.headers['x-request-id'])}`);
     expect(t.json()).toMatchObject({ status: 431, code: 'request.headers_too_large', answeredBy: 'gateway' });
   });
