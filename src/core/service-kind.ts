@@ -1,6 +1,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import type { RequestContext } from './context.js';
 import type { CompileContext } from './policy.js';
+import type { ClientSignal } from './client-signal.js';
 import type { ProblemFieldError } from './problem.js';
 
 /** A streaming response the handler writes; backpressure via the promise of `write`. */
@@ -24,7 +25,7 @@ export interface ExchangeResult {
 export interface ServiceExchange {
   readonly ctx: RequestContext;
   /** Aborted when the client disconnects (abort upstream work then). */
-  readonly signal: AbortSignal;
+  readonly signal: ClientSignal;
   /** Buffer the request body (bounded), as `ctx.readBody`. */
   readBody(limit: number): Promise<Uint8Array>;
   /**

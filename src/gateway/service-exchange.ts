@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ClientGone } from '../core/client-signal.js';
 import type { Execution } from '../core/pipeline.js';
 import { runResponseHooks } from '../core/pipeline.js';
 import type { ErrorDialect } from '../core/problem.js';
@@ -46,15 +47,15 @@ export function createServiceExchange(
   dialect: ErrorDialect,
   traceparent: string | undefined,
 ): ServiceExchange {
-  const controller = new AbortController();
+  const signal = new ClientGone();
   const onClose = () => {
-    if (!res.writableFinished) controller.abort(new Error('client closed the connection'));
+    if (!res.writableFinished) signal.abort();
   };
   res.once('close', onClose);
   req.once('aborted', onClose);
   return {
     ctx,
-    signal: controller.signal,
+    signal,
     ...(traceparent !== undefined ? { traceparent } : {}),
     readBody: (limit) => ctx.readBody(limit),
     respond(status, headers) {

@@ -1,3 +1,5 @@
+import type { ClientSignal } from '../../core/client-signal.js';
+
 /**
  * Full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"): sleep a uniform random time in
  * [0, min(cap, base × 2^retry)). Spreads retries of many clients instead of synchronising them.
@@ -8,15 +10,15 @@ export function fullJitter(retry: number, baseMs: number, capMs: number, random:
 }
 
 /** Resolves after `ms`, or early (without rejecting) when the signal aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal?: ClientSignal): Promise<void> {
   if (ms <= 0 || signal?.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const t = setTimeout(done, ms);
     function done(): void {
       clearTimeout(t);
-      signal?.removeEventListener('abort', done);
+      signal?.offAbort(done);
       resolve();
     }
-    signal?.addEventListener('abort', done, { once: true });
+    signal?.onAbort(done);
   });
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ClientGone } from '../../core/client-signal.js';
 import { DecisionTrace } from '../../core/trace.js';
 import type { ProviderError } from '../../core/llm/errors.js';
 import type { ProviderAdapter } from '../providers/contract.js';
@@ -24,7 +25,7 @@ function setup(section: Omit<AiSection, 'providers'> & { providers?: AiSection['
     { adapter: () => stub, adapterIds: () => ['stub'], runtime, env: { K1: 'a', K2: 'b', K3: 'c' } },
   );
   const trace = new DecisionTrace();
-  const ctl = { trace, requestId: 'r1', signal: new AbortController().signal, startedAt: performance.now(), runtime, random: () => 0 };
+  const ctl = { trace, requestId: 'r1', signal: new ClientGone(), startedAt: performance.now(), runtime, random: () => 0 };
   return { ai, trace, ctl, runtime };
 }
 

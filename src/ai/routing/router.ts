@@ -1,3 +1,4 @@
+import type { ClientSignal } from '../../core/client-signal.js';
 import { now } from '../../core/clock.js';
 import type { DecisionTrace } from '../../core/trace.js';
 import type { Target } from '../providers/contract.js';
@@ -43,7 +44,7 @@ export interface RequestControl {
   readonly trace: DecisionTrace;
   readonly requestId: string;
   /** Aborted when the client goes away. */
-  readonly signal: AbortSignal;
+  readonly signal: ClientSignal;
   /** `now()` at the start of the request: the overall deadline counts from here. */
   readonly startedAt: number;
   readonly runtime: AiRuntime;

@@ -1,3 +1,4 @@
+import type { ClientSignal } from '../../core/client-signal.js';
 import { TransportError } from '../upstream/http.js';
 
 /** Something an attempt scope can stop (the upstream exchange). */
@@ -20,7 +21,7 @@ export class AttemptScope {
   constructor(
     attemptMs: number,
     remainingMs: number,
-    private readonly signal: AbortSignal,
+    private readonly signal: ClientSignal,
   ) {
     const deadlineFirst = remainingMs <= attemptMs;
     const ms = Math.max(0, deadlineFirst ? remainingMs : attemptMs);
@@ -28,8 +29,7 @@ export class AttemptScope {
       () => this.fire(deadlineFirst ? new TransportError('deadline', `the overall deadline passed`) : new TransportError('timeout', `no complete answer within the attempt timeout of ${attemptMs} ms`)),
       ms,
     );
-    if (signal.aborted) this.onClientAbort();
-    else signal.addEventListener('abort', this.onClientAbort, { once: true });
+    signal.onAbort(this.onClientAbort);
   }
 
   bind(target: Abortable): void {
@@ -58,6 +58,6 @@ export class AttemptScope {
     if (this.timer) clearTimeout(this.timer);
     if (this.ttft) clearTimeout(this.ttft);
     this.timer = this.ttft = undefined;
-    this.signal.removeEventListener('abort', this.onClientAbort);
+    this.signal.offAbort(this.onClientAbort);
   }
 }
