@@ -18,6 +18,10 @@
 #     sluice-logging-off                                                      (observability, issue 6)
 #     direct-a-paced node-floor-paced sluice-none-paced   latency at half of sluice-none's max load
 #     soak                                                RSS over SOAK_REQUESTS requests (sluice-none)
+#   paired ratios, two processes up at once, PAIR_RUNS interleaved runs A, B, A, B… at c=C0 (see pair()):
+#     pair-floor (node-floor, sluice-none)  pair-logging (sluice-logging-off, sluice-none)
+#     pair-keyauth-rl (sluice-none, sluice-keyauth-rl)  pair-keyauth-rl-redis (sluice-none, + Redis)
+#     pair-ai (node-floor-b, sluice-ai-openai)
 #   LLM, POST /v1/chat/completions, upstream (b) mock OpenAI :9002, (c) mock Anthropic :9003:
 #     direct-b direct-b-stream node-floor-b node-floor-b-stream portkey portkey-stream       (peers)
 #     sluice-ai-openai sluice-ai-openai-stream sluice-ai-anthropic                          (issue 4)
@@ -30,7 +34,7 @@
 # Knobs (env): DURATION=10 RUNS=3 CONNS="50 200" WARMUP=8 PK_WARMUP=20 ONLY='regex on row ids'
 #              SKIP_INSTALL=1 (no apt-get, no npm) SKIP_PEERS=1 (no nginx-1w/node-floor/fast-gateway/
 #              Portkey rows; the mocks still run) SOAK_REQUESTS=1000000 SOAK_AI_REQUESTS=100000 (0 = none)
-#              TTFB_REQUESTS=200 MICRO_SECONDS=1 RESULTS=path (default bench/RESULTS.md)
+#              TTFB_REQUESTS=200 MICRO_SECONDS=1 PAIR_RUNS=5 RESULTS=path (default bench/RESULTS.md)
 #              PEERS_DIR=../shared/bench REDIS_URL=redis://127.0.0.1:6379
 set -euo pipefail
 
@@ -46,6 +50,7 @@ SOAK_REQUESTS=${SOAK_REQUESTS:-1000000}
 SOAK_AI_REQUESTS=${SOAK_AI_REQUESTS:-100000}
 TTFB_REQUESTS=${TTFB_REQUESTS:-200}
 MICRO_SECONDS=${MICRO_SECONDS:-1}
+PAIR_RUNS=${PAIR_RUNS:-5}
 RESULTS=${RESULTS:-$HERE/RESULTS.md}
 PEERS_DIR=${PEERS_DIR:-$ROOT/../shared/bench}
 REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
@@ -56,7 +61,7 @@ LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 C0=${CONNS%% *}   # the connection count whose median sets the paced rates and soak lengths
 
 P_UP_A=9001; P_UP_B=9002; P_UP_C=9003; P_NGINX=9101; P_FASTGW=9102; P_FLOOR=9103; P_FLOOR_B=9104; P_PORTKEY=8787
-P_SLUICE=9201; P_SLUICE_ADMIN=9291
+P_SLUICE=9201; P_SLUICE_ADMIN=9291; P_SLUICE2=9202; P_SLUICE2_ADMIN=9292
 
 log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 want() { [[ -z "$ONLY" || $1 =~ $ONLY ]]; }
@@ -309,6 +314,12 @@ SLUICE_CMD=(env -u SLUICE_REDIS -u SLUICE_STORE -u SLUICE_CONFIG -u SLUICE_DATA 
 
 # sluice_start NAME CONFIG [extra args...]
 sluice_start() { local name=$1 cfg=$2; shift 2; rm -rf "$OUT/sluice-data"; start "$name" 0 "${SLUICE_CMD[@]}" --config "$HERE/configs/$cfg" "$@"; log "$name ($cfg${*:+ $*}) ready in $(wait_http "http://127.0.0.1:$P_SLUICE_ADMIN/status") ms"; }
+# sluice_start2 NAME CONFIG [extra args...] : a second Sluice beside the first (pairs), own ports and data
+sluice_start2() {
+  local name=$1 cfg=$2; shift 2; rm -rf "$OUT/sluice-data-2"
+  start "$name" 0 "${SLUICE_CMD[@]}" --port $P_SLUICE2 --admin-port $P_SLUICE2_ADMIN --data "$OUT/sluice-data-2" --config "$HERE/configs/$cfg" "$@"
+  log "$name ($cfg${*:+ $*}) ready in $(wait_http "http://127.0.0.1:$P_SLUICE2_ADMIN/status") ms"
+}
 # scrape ROW : Sluice's Prometheus metrics after a row (call-log records, denials, tokens), for the report
 scrape() { sleep 1; curl -s --max-time 10 "http://127.0.0.1:$P_SLUICE_ADMIN/metrics" > "$RAW/$1.metrics.txt" 2>/dev/null || log "$1: no /metrics"; }
 
@@ -419,6 +430,62 @@ if want_any direct-a-paced node-floor-paced sluice-none-paced; then
   fi
 fi
 
+# ---------------------------------------------------------------- paired ratios (interleaved runs)
+# pair ID ISSUE MIN LABEL URL_A URL_B [-- lua env...] : A and B are both up and pinned to cpu0 (one idles
+#   while the other is loaded). After a warm-up of each, PAIR_RUNS runs alternate A, B at c=C0, and the
+#   report takes the median of each run of B over the run of A just before it. The VM drifts by 10-30 %
+#   between blocks of runs a few minutes apart; a ratio of rows measured minutes apart carries that
+#   drift, a ratio of neighbouring runs much less. PAIR_A_ARGS / PAIR_B_ARGS: wrk args of one side only.
+PAIR_A_ARGS=(); PAIR_B_ARGS=()
+pair() {
+  local id=$1 issue=$2 min=$3 label=$4 a=$5 b=$6; shift 6
+  local -a lua=() envs=()
+  [[ ${1:-} == -- ]] && { shift; lua=(-s "$PEER_LIB/post-chat.lua"); envs=("$@"); }
+  printf '%s\t%s\t%s\t%s\n' "$id" "$issue" "$min" "$label" >> "$OUT/pairs.tsv"
+  log "$id: warm-up ${WARMUP}s each"
+  env "${envs[@]}" taskset -c 1 wrk -t1 -c50 -d"${WARMUP}s" --timeout 10s "${PAIR_A_ARGS[@]}" "${lua[@]}" "$a" > "$RAW/$id.warmup.a.txt" 2>&1
+  env "${envs[@]}" taskset -c 1 wrk -t1 -c50 -d"${WARMUP}s" --timeout 10s "${PAIR_B_ARGS[@]}" "${lua[@]}" "$b" > "$RAW/$id.warmup.b.txt" 2>&1
+  local r
+  for r in $(seq "$PAIR_RUNS"); do
+    sleep 0.5
+    env "${envs[@]}" taskset -c 1 wrk -t1 -c"$C0" -d"${DURATION}s" --timeout 10s --latency "${PAIR_A_ARGS[@]}" "${lua[@]}" "$a" > "$RAW/$id.r$r.a.txt" 2>&1
+    sleep 0.5
+    env "${envs[@]}" taskset -c 1 wrk -t1 -c"$C0" -d"${DURATION}s" --timeout 10s --latency "${PAIR_B_ARGS[@]}" "${lua[@]}" "$b" > "$RAW/$id.r$r.b.txt" 2>&1
+    log "$id run $r: $(awk '/Requests\/sec/{print $2}' "$RAW/$id.r$r.a.txt") vs $(awk '/Requests\/sec/{print $2}' "$RAW/$id.r$r.b.txt") req/s"
+  done
+  PAIR_A_ARGS=(); PAIR_B_ARGS=()
+}
+
+if want_any pair-floor pair-logging pair-keyauth-rl pair-keyauth-rl-redis; then
+  SA="http://127.0.0.1:$P_SLUICE$A_PATH"; SB="http://127.0.0.1:$P_SLUICE2$A_PATH"
+  sluice_start sluice none.yaml
+  if ((PEERS)) && want pair-floor; then
+    start floor 0 env PORT=$P_FLOOR UPSTREAM=http://127.0.0.1:$P_UP_A node "$PEER_LIB/node-floor-proxy.js"; wait_http "http://127.0.0.1:$P_FLOOR$A_PATH" >/dev/null
+    pair pair-floor 2 0.9 'Sluice no policy ≥ 0.9× Node floor' "http://127.0.0.1:$P_FLOOR$A_PATH" "$SA"
+    stop floor
+  fi
+  if want pair-logging; then
+    sluice_start2 sluice2 logging-off.yaml
+    pair pair-logging 6 0.95 'call logging costs ≤ 5 % of req/s: no policy, logging on / off ≥ 0.95×' "$SB" "$SA"
+    stop sluice2
+  fi
+  if want pair-keyauth-rl; then
+    sluice_start2 sluice2 keyauth-rl.yaml
+    PAIR_B_ARGS=(-H "x-api-key: $KEY_OK")
+    check pair-keyauth-rl "$SB" 200 '"hello from upstream"' "${PAIR_B_ARGS[@]}" && pair pair-keyauth-rl 3 0.85 'key-auth + rate-limit (memory) ≥ 0.85× no policy' "$SA" "$SB"
+    stop sluice2
+  fi
+  if want pair-keyauth-rl-redis && [[ $(timeout 3 redis-cli -u "$REDIS_URL" ping 2>/dev/null) == PONG ]]; then
+    REDIS_PREFIX="sluice-bench:$$-$RANDOM:"
+    sluice_start2 sluice2 keyauth-rl.yaml --redis "$REDIS_URL?prefix=$REDIS_PREFIX"
+    PAIR_B_ARGS=(-H "x-api-key: $KEY_OK")
+    check pair-keyauth-rl-redis "$SB" 200 '"hello from upstream"' "${PAIR_B_ARGS[@]}" && pair pair-keyauth-rl-redis 3 0.6 'key-auth + rate-limit (Redis) ≥ 0.6× no policy' "$SA" "$SB"
+    stop sluice2
+    redis_clean || true; REDIS_PREFIX=
+  fi
+  stop sluice
+fi
+
 # ---------------------------------------------------------------- RSS over SOAK_REQUESTS requests
 if want soak && ((SOAK_REQUESTS > 0)); then
   rps=$(rps_of sluice-none); [[ $rps == 0 ]] && rps=5000
@@ -503,6 +570,12 @@ if ((LLM)); then
     llm_rows node-floor-b 'Node floor → mock (b)' floor_b "http://127.0.0.1:$P_FLOOR_B" '' "$WARMUP" \
       env PORT=$P_FLOOR_B UPSTREAM=http://127.0.0.1:$P_UP_B node "$PEER_LIB/node-floor-proxy.js"
   fi
+  if ((PEERS)) && want pair-ai; then
+    start floor_b 0 env PORT=$P_FLOOR_B UPSTREAM=http://127.0.0.1:$P_UP_B node "$PEER_LIB/node-floor-proxy.js"; wait_http "http://127.0.0.1:$P_FLOOR_B/v1/models" >/dev/null
+    sluice_start sluice ai-openai.yaml
+    pair pair-ai 4 0.7 'AI OpenAI → mock OpenAI ≥ 0.7× Node floor → mock' "http://127.0.0.1:$P_FLOOR_B$B_URL" "$AI_URL" -- STREAM=0
+    stop sluice; stop floor_b
+  fi
   if ((PORTKEY)); then
     llm_rows portkey 'Portkey gateway 1.15.2' portkey "http://127.0.0.1:$P_PORTKEY" portkey "$PK_WARMUP" \
       bash -c "cd '$OUT/peers' && NODE_ENV=production exec node node_modules/@portkey-ai/gateway/build/start-server.js --port=$P_PORTKEY --headless"
@@ -522,7 +595,7 @@ fi
   echo "kernel=$(uname -r)"; echo "node=$(node --version)"; echo "nginx=$(nginx -v 2>&1 | sed 's/^nginx version: //')"
   echo "wrk=$(wrk -v 2>&1 | head -1 | awk '{print $1" "$2}')"; echo "sluice=$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$ROOT" && git diff --quiet HEAD -- src 2>/dev/null || echo ' + uncommitted changes in src/')"
   echo "elapsed_s=$(( $(date +%s) - T0 ))"; echo "duration=$DURATION"; echo "runs=$RUNS"; echo "conns=$CONNS"; echo "c0=$C0"; echo "warmup=$WARMUP"; echo "pk_warmup=$PK_WARMUP"
-  echo "soak_requests=$SOAK_REQUESTS"; echo "soak_ai_requests=$SOAK_AI_REQUESTS"; echo "ttfb_requests=$TTFB_REQUESTS"
+  echo "pair_runs=$PAIR_RUNS"; echo "soak_requests=$SOAK_REQUESTS"; echo "soak_ai_requests=$SOAK_AI_REQUESTS"; echo "ttfb_requests=$TTFB_REQUESTS"
   echo "peers=$PEERS"; echo "portkey=$PORTKEY"; echo "llm=$LLM"; echo "redis=$REDIS_URL"; echo "only=$ONLY"
   echo "load=$LOAD0 (start) → $(cut -d' ' -f1-3 /proc/loadavg) (end)"
 } > "$OUT/facts.txt"
