@@ -44,8 +44,15 @@ async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 10
   }
 }
 
-const lines = async (file: string): Promise<{ request_id: string }[]> =>
-  existsSync(file) ? (await readFile(file, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { request_id: string }) : [];
+// A file can be renamed by a rotation between listing and reading it: that read counts as empty (a
+// rotation only moves records to older files, already read, so a retry sees them; none is counted twice).
+const lines = async (file: string): Promise<{ request_id: string }[]> => {
+  const text = await readFile(file, 'utf8').catch((err: unknown) => {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw err;
+  });
+  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { request_id: string });
+};
 
 describe('export sinks', () => {
   const KEY = 'sluice_test_sinks_alice_0000001';
