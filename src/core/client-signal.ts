@@ -2,8 +2,8 @@
  * "The client went away", for the work a request starts (upstream calls, their timers, backoff).
  *
  * Not an AbortController: creating one, reading its lazily made AbortSignal and adding and removing
- * an `abort` listener costs about 12 µs on this machine, per request, and its EventTarget machinery
- * outlives the request long enough to be promoted. This is a flag and a short listener list.
+ * an `abort` listener (EventTarget) cost about 12 µs per request on this machine, about 100 times
+ * a flag and a short listener list, which is all the AI routes need.
  */
 export interface ClientSignal {
   readonly aborted: boolean;
