@@ -431,17 +431,18 @@ if want_any direct-a-paced node-floor-paced sluice-none-paced; then
 fi
 
 # ---------------------------------------------------------------- paired ratios (interleaved runs)
-# pair ID ISSUE MIN LABEL URL_A URL_B [-- lua env...] : A and B are both up and pinned to cpu0 (one idles
+# pair ID ISSUE MIN LABEL A_ROW B_ROW URL_A URL_B [-- lua env...] : A and B (named as the rows they run like)
+#   are both up and pinned to cpu0 (one idles
 #   while the other is loaded). After a warm-up of each, PAIR_RUNS runs alternate A, B at c=C0, and the
 #   report takes the median of each run of B over the run of A just before it. The VM drifts by 10-30 %
 #   between blocks of runs a few minutes apart; a ratio of rows measured minutes apart carries that
 #   drift, a ratio of neighbouring runs much less. PAIR_A_ARGS / PAIR_B_ARGS: wrk args of one side only.
 PAIR_A_ARGS=(); PAIR_B_ARGS=()
 pair() {
-  local id=$1 issue=$2 min=$3 label=$4 a=$5 b=$6; shift 6
+  local id=$1 issue=$2 min=$3 label=$4 an=$5 bn=$6 a=$7 b=$8; shift 8
   local -a lua=() envs=()
   [[ ${1:-} == -- ]] && { shift; lua=(-s "$PEER_LIB/post-chat.lua"); envs=("$@"); }
-  printf '%s\t%s\t%s\t%s\n' "$id" "$issue" "$min" "$label" >> "$OUT/pairs.tsv"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$id" "$issue" "$min" "$label" "$an" "$bn" >> "$OUT/pairs.tsv"
   log "$id: warm-up ${WARMUP}s each"
   env "${envs[@]}" taskset -c 1 wrk -t1 -c50 -d"${WARMUP}s" --timeout 10s "${PAIR_A_ARGS[@]}" "${lua[@]}" "$a" > "$RAW/$id.warmup.a.txt" 2>&1
   env "${envs[@]}" taskset -c 1 wrk -t1 -c50 -d"${WARMUP}s" --timeout 10s "${PAIR_B_ARGS[@]}" "${lua[@]}" "$b" > "$RAW/$id.warmup.b.txt" 2>&1
@@ -461,25 +462,25 @@ if want_any pair-floor pair-logging pair-keyauth-rl pair-keyauth-rl-redis; then
   sluice_start sluice none.yaml
   if ((PEERS)) && want pair-floor; then
     start floor 0 env PORT=$P_FLOOR UPSTREAM=http://127.0.0.1:$P_UP_A node "$PEER_LIB/node-floor-proxy.js"; wait_http "http://127.0.0.1:$P_FLOOR$A_PATH" >/dev/null
-    pair pair-floor 2 0.9 'Sluice no policy ≥ 0.9× Node floor' "http://127.0.0.1:$P_FLOOR$A_PATH" "$SA"
+    pair pair-floor 2 0.9 'Sluice no policy ≥ 0.9× Node floor' node-floor sluice-none "http://127.0.0.1:$P_FLOOR$A_PATH" "$SA"
     stop floor
   fi
   if want pair-logging; then
     sluice_start2 sluice2 logging-off.yaml
-    pair pair-logging 6 0.95 'call logging costs ≤ 5 % of req/s: no policy, logging on / off ≥ 0.95×' "$SB" "$SA"
+    pair pair-logging 6 0.95 'call logging costs ≤ 5 % of req/s: no policy, logging on / off ≥ 0.95×' sluice-logging-off sluice-none "$SB" "$SA"
     stop sluice2
   fi
   if want pair-keyauth-rl; then
     sluice_start2 sluice2 keyauth-rl.yaml
     PAIR_B_ARGS=(-H "x-api-key: $KEY_OK")
-    check pair-keyauth-rl "$SB" 200 '"hello from upstream"' "${PAIR_B_ARGS[@]}" && pair pair-keyauth-rl 3 0.85 'key-auth + rate-limit (memory) ≥ 0.85× no policy' "$SA" "$SB"
+    check pair-keyauth-rl "$SB" 200 '"hello from upstream"' "${PAIR_B_ARGS[@]}" && pair pair-keyauth-rl 3 0.85 'key-auth + rate-limit (memory) ≥ 0.85× no policy' sluice-none sluice-keyauth-rl "$SA" "$SB"
     stop sluice2
   fi
   if want pair-keyauth-rl-redis && [[ $(timeout 3 redis-cli -u "$REDIS_URL" ping 2>/dev/null) == PONG ]]; then
     REDIS_PREFIX="sluice-bench:$$-$RANDOM:"
     sluice_start2 sluice2 keyauth-rl.yaml --redis "$REDIS_URL?prefix=$REDIS_PREFIX"
     PAIR_B_ARGS=(-H "x-api-key: $KEY_OK")
-    check pair-keyauth-rl-redis "$SB" 200 '"hello from upstream"' "${PAIR_B_ARGS[@]}" && pair pair-keyauth-rl-redis 3 0.6 'key-auth + rate-limit (Redis) ≥ 0.6× no policy' "$SA" "$SB"
+    check pair-keyauth-rl-redis "$SB" 200 '"hello from upstream"' "${PAIR_B_ARGS[@]}" && pair pair-keyauth-rl-redis 3 0.6 'key-auth + rate-limit (Redis) ≥ 0.6× no policy' sluice-none sluice-keyauth-rl-redis "$SA" "$SB"
     stop sluice2
     redis_clean || true; REDIS_PREFIX=
   fi
@@ -573,7 +574,7 @@ if ((LLM)); then
   if ((PEERS)) && want pair-ai; then
     start floor_b 0 env PORT=$P_FLOOR_B UPSTREAM=http://127.0.0.1:$P_UP_B node "$PEER_LIB/node-floor-proxy.js"; wait_http "http://127.0.0.1:$P_FLOOR_B/v1/models" >/dev/null
     sluice_start sluice ai-openai.yaml
-    pair pair-ai 4 0.7 'AI OpenAI → mock OpenAI ≥ 0.7× Node floor → mock' "http://127.0.0.1:$P_FLOOR_B$B_URL" "$AI_URL" -- STREAM=0
+    pair pair-ai 4 0.7 'AI OpenAI → mock OpenAI ≥ 0.7× Node floor → mock' node-floor-b sluice-ai-openai "http://127.0.0.1:$P_FLOOR_B$B_URL" "$AI_URL" -- STREAM=0
     stop sluice; stop floor_b
   fi
   if ((PORTKEY)); then

@@ -214,13 +214,13 @@ for (const c of conns) {
   }
 }
 // Paired ratios: B over A for each interleaved run (run.sh pair()); the median is the answer.
-const pairs = tsv('pairs.tsv').map(([id, issue, min, label]) => {
+const pairs = tsv('pairs.tsv').map(([id, issue, min, label, an, bn]) => {
   const runs = [];
   for (let r = 1; existsSync(join(out, `raw/${id}.r${r}.a.txt`)); r++) {
     const a = wrk(`raw/${id}.r${r}.a.txt`), b = wrk(`raw/${id}.r${r}.b.txt`);
     runs.push({ a, b, ratio: b.rps / a.rps });
   }
-  return { id, issue, min: Number(min), label, runs, ratio: median(runs.map((x) => x.ratio)), a: median(runs.map((x) => x.a.rps)), b: median(runs.map((x) => x.b.rps)) };
+  return { id, issue, min: Number(min), label, an, bn, runs, ratio: median(runs.map((x) => x.ratio)), a: median(runs.map((x) => x.a.rps)), b: median(runs.map((x) => x.b.rps)) };
 });
 const pairTarget = (p) => {
   const rs = p.runs.map((x) => x.ratio).filter(Number.isFinite);
@@ -274,10 +274,8 @@ if (pairs.length) {
   push('## Paired ratios (interleaved runs)', '');
   push(`Two processes up at once, both pinned to cpu0 (the idle one costs ~0), wrk and the upstream on cpu1; after a ${facts.warmup}s warm-up of each, ${facts.pair_runs} runs of ${facts.duration}s alternate A, B at c=${facts.c0}. Ratio: B's req/s over the A run just before it.`, '');
   push('| pair | A | B | per-run B/A | median B/A | A req/s (median) | B req/s (median) |', '|---|---|---|---|---:|---:|---:|');
-  const sides = { 'pair-floor': ['node-floor', 'sluice-none'], 'pair-logging': ['sluice-logging-off', 'sluice-none'], 'pair-keyauth-rl': ['sluice-none', 'sluice-keyauth-rl'], 'pair-keyauth-rl-redis': ['sluice-none', 'sluice-keyauth-rl-redis'], 'pair-ai': ['node-floor-b', 'sluice-ai-openai'] };
   for (const p of pairs) {
-    const [a, b] = sides[p.id] ?? ['A', 'B'];
-    push(`| ${code(p.id)} | ${a} | ${b} | ${p.runs.map((x) => fmt(x.ratio, 2)).join(' / ')} | ${fmt(p.ratio, 2)} | ${fmt(p.a)} | ${fmt(p.b)} |`);
+    push(`| ${code(p.id)} | ${p.an} | ${p.bn} | ${p.runs.map((x) => fmt(x.ratio, 2)).join(' / ')} | ${fmt(p.ratio, 2)} | ${fmt(p.a)} | ${fmt(p.b)} |`);
   }
   push('');
 }
