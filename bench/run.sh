@@ -34,7 +34,7 @@
 # Knobs (env): DURATION=10 RUNS=3 CONNS="50 200" WARMUP=8 PK_WARMUP=20 ONLY='regex on row ids'
 #              SKIP_INSTALL=1 (no apt-get, no npm) SKIP_PEERS=1 (no nginx-1w/node-floor/fast-gateway/
 #              Portkey rows; the mocks still run) SOAK_REQUESTS=1000000 SOAK_AI_REQUESTS=100000 (0 = none)
-#              TTFB_REQUESTS=200 MICRO_SECONDS=1 PAIR_RUNS=5 RESULTS=path (default bench/RESULTS.md)
+#              TTFB_REQUESTS=200 MICRO_SECONDS=1 PAIR_RUNS=9 PAIR_DURATION=5 RESULTS=path (default bench/RESULTS.md)
 #              PEERS_DIR=../shared/bench REDIS_URL=redis://127.0.0.1:6379
 set -euo pipefail
 
@@ -50,7 +50,10 @@ SOAK_REQUESTS=${SOAK_REQUESTS:-1000000}
 SOAK_AI_REQUESTS=${SOAK_AI_REQUESTS:-100000}
 TTFB_REQUESTS=${TTFB_REQUESTS:-200}
 MICRO_SECONDS=${MICRO_SECONDS:-1}
-PAIR_RUNS=${PAIR_RUNS:-5}
+PAIR_RUNS=${PAIR_RUNS:-9}
+# Pair runs are shorter than row runs: this VM drifts within seconds, and a ratio of two runs taken
+# 5 s apart tracks it better than one of runs 10 s apart (9 ratios of 5 s: about the time of 5 of 10 s).
+PAIR_DURATION=${PAIR_DURATION:-5}
 RESULTS=${RESULTS:-$HERE/RESULTS.md}
 PEERS_DIR=${PEERS_DIR:-$ROOT/../shared/bench}
 REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
@@ -449,9 +452,9 @@ pair() {
   local r
   for r in $(seq "$PAIR_RUNS"); do
     sleep 0.5
-    env "${envs[@]}" taskset -c 1 wrk -t1 -c"$C0" -d"${DURATION}s" --timeout 10s --latency "${PAIR_A_ARGS[@]}" "${lua[@]}" "$a" > "$RAW/$id.r$r.a.txt" 2>&1
+    env "${envs[@]}" taskset -c 1 wrk -t1 -c"$C0" -d"${PAIR_DURATION}s" --timeout 10s --latency "${PAIR_A_ARGS[@]}" "${lua[@]}" "$a" > "$RAW/$id.r$r.a.txt" 2>&1
     sleep 0.5
-    env "${envs[@]}" taskset -c 1 wrk -t1 -c"$C0" -d"${DURATION}s" --timeout 10s --latency "${PAIR_B_ARGS[@]}" "${lua[@]}" "$b" > "$RAW/$id.r$r.b.txt" 2>&1
+    env "${envs[@]}" taskset -c 1 wrk -t1 -c"$C0" -d"${PAIR_DURATION}s" --timeout 10s --latency "${PAIR_B_ARGS[@]}" "${lua[@]}" "$b" > "$RAW/$id.r$r.b.txt" 2>&1
     log "$id run $r: $(awk '/Requests\/sec/{print $2}' "$RAW/$id.r$r.a.txt") vs $(awk '/Requests\/sec/{print $2}' "$RAW/$id.r$r.b.txt") req/s"
   done
   PAIR_A_ARGS=(); PAIR_B_ARGS=()
@@ -596,7 +599,7 @@ fi
   echo "kernel=$(uname -r)"; echo "node=$(node --version)"; echo "nginx=$(nginx -v 2>&1 | sed 's/^nginx version: //')"
   echo "wrk=$(wrk -v 2>&1 | head -1 | awk '{print $1" "$2}')"; echo "sluice=$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$ROOT" && git diff --quiet HEAD -- src 2>/dev/null || echo ' + uncommitted changes in src/')"
   echo "elapsed_s=$(( $(date +%s) - T0 ))"; echo "duration=$DURATION"; echo "runs=$RUNS"; echo "conns=$CONNS"; echo "c0=$C0"; echo "warmup=$WARMUP"; echo "pk_warmup=$PK_WARMUP"
-  echo "pair_runs=$PAIR_RUNS"; echo "soak_requests=$SOAK_REQUESTS"; echo "soak_ai_requests=$SOAK_AI_REQUESTS"; echo "ttfb_requests=$TTFB_REQUESTS"
+  echo "pair_runs=$PAIR_RUNS"; echo "pair_duration=$PAIR_DURATION"; echo "soak_requests=$SOAK_REQUESTS"; echo "soak_ai_requests=$SOAK_AI_REQUESTS"; echo "ttfb_requests=$TTFB_REQUESTS"
   echo "peers=$PEERS"; echo "portkey=$PORTKEY"; echo "llm=$LLM"; echo "redis=$REDIS_URL"; echo "only=$ONLY"
   echo "load=$LOAD0 (start) → $(cut -d' ' -f1-3 /proc/loadavg) (end)"
 } > "$OUT/facts.txt"

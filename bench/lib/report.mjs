@@ -272,7 +272,7 @@ table(['llm', 'llm-stream'], 'Throughput — LLM proxying, mock OpenAI (b) and m
 // ---------------------------------------------------------------- paired ratios
 if (pairs.length) {
   push('## Paired ratios (interleaved runs)', '');
-  push(`Two processes up at once, both pinned to cpu0 (the idle one costs ~0), wrk and the upstream on cpu1; after a ${facts.warmup}s warm-up of each, ${facts.pair_runs} runs of ${facts.duration}s alternate A, B at c=${facts.c0}. Ratio: B's req/s over the A run just before it.`, '');
+  push(`Two processes up at once, both pinned to cpu0 (the idle one costs ~0), wrk and the upstream on cpu1; after a ${facts.warmup}s warm-up of each, ${facts.pair_runs} runs of ${facts.pair_duration ?? facts.duration}s alternate A, B at c=${facts.c0}. Ratio: B's req/s over the A run just before it.`, '');
   push('| pair | A | B | per-run B/A | median B/A | A req/s (median) | B req/s (median) |', '|---|---|---|---|---:|---:|---:|');
   for (const p of pairs) {
     push(`| ${code(p.id)} | ${p.an} | ${p.bn} | ${p.runs.map((x) => fmt(x.ratio, 2)).join(' / ')} | ${fmt(p.ratio, 2)} | ${fmt(p.a)} | ${fmt(p.b)} |`);
