@@ -155,6 +155,7 @@ export function compileSnapshot(resolved: ResolvedConfig, version: number, deps:
   if (errors.length > 0 || !router) {
     for (const key of acquiredPools) deps.pools.release(key);
     for (const inst of instances) void Promise.resolve(inst.close?.()).catch(() => undefined);
+    for (const svc of services.values()) if ('handler' in svc) void Promise.resolve(svc.handler.close?.()).catch(() => undefined);
     throw new ConfigError(errors);
   }
   const g = resolved.document.gateway;

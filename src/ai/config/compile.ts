@@ -12,6 +12,7 @@ import type { CircuitBreaker } from '../routing/breaker.js';
 import { DEFAULT_ROUTING, mergeRouting, type RoutingSettings } from '../routing/settings.js';
 import type { Weighted } from '../routing/weighted.js';
 import type { AiRuntime } from '../runtime.js';
+import type { PoolLease } from '../upstream/pools.js';
 import type { AiSection, ProviderConfig, ProviderKeyConfig } from './schema.js';
 
 /** One provider of this config version: its adapter, origin and keys. */
@@ -26,8 +27,10 @@ export interface CompiledProvider {
   readonly connectTimeoutMs: number;
   readonly connections: number;
   readonly keepAliveMs: number;
-  /** The undici pool of this provider's origin (created on first use, shared across versions). */
+  /** The undici pool of this provider's origin (taken on first use, shared across versions). */
   pool(): Dispatcher;
+  /** This version is done with the pool (it closes when no version uses it). */
+  releasePool(): void;
 }
 
 /** Decrypted credential fields of one key (kept in memory only). */
@@ -76,6 +79,10 @@ export interface CompiledAi {
   readonly models: readonly CompiledModel[];
   readonly aliases: ReadonlyMap<string, string>;
   readonly providers: ReadonlyMap<string, CompiledProvider>;
+  /** One more service handler of this version uses the section. */
+  retain(): void;
+  /** A handler closed; the last one lets go of the provider pools. */
+  release(): void;
 }
 
 export interface AiCompileDeps {
@@ -179,7 +186,7 @@ function compileProvider(p: ProviderConfig, i: number, deps: AiCompileDeps, mast
     connections: p.pool?.connections ?? 256,
     keepAliveMs: parseDuration(p.pool?.keep_alive ?? '60s') ?? 60_000,
   };
-  let pool: Dispatcher | undefined;
+  let lease: PoolLease | undefined;
   return {
     id: p.id,
     type,
@@ -188,7 +195,12 @@ function compileProvider(p: ProviderConfig, i: number, deps: AiCompileDeps, mast
     origin,
     keys: new KeyPool(keys),
     ...settings,
-    pool: () => (pool ??= deps.runtime.pools.get(origin, settings)),
+    pool: () => (lease ??= deps.runtime.pools.acquire(origin, settings)).pool,
+    releasePool: () => {
+      lease?.release();
+      // A section compiled again from the cache (the same document) takes the pool anew.
+      lease = undefined;
+    },
   };
 }
 
@@ -286,5 +298,18 @@ export function compileAiSection(section: AiSection, deps: AiCompileDeps): Compi
       return fb;
     });
   });
-  return { byName, models, aliases, providers };
+  let users = 0;
+  return {
+    byName,
+    models,
+    aliases,
+    providers,
+    retain: () => {
+      users++;
+    },
+    release: () => {
+      if (--users > 0) return;
+      for (const p of providers.values()) p.releasePool();
+    },
+  };
 }

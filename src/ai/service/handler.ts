@@ -12,7 +12,18 @@ const MODEL_ID = /\/models\/([^/]+)$/;
  * any prefix (`/v1/chat/completions`, `/openai/v1/chat/completions`…).
  */
 export class AiServiceHandler implements ServiceHandler {
-  constructor(private readonly sc: ServiceContext) {}
+  private closed = false;
+
+  constructor(private readonly sc: ServiceContext) {
+    sc.ai.retain();
+  }
+
+  /** The config version retired (or was never activated): its provider pools may close. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.sc.ai.release();
+  }
 
   /** Keys, circuits and recent events, for the admin API (no secrets). */
   status(): AiStatus {

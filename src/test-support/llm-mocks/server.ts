@@ -55,6 +55,8 @@ export interface LlmMock {
   readonly seen: SeenLlmRequest[];
   /** Requests whose client went away before the response was complete. */
   readonly aborted: () => number;
+  /** TCP connections from clients still open (keep-alive sockets included). */
+  readonly connections: () => number;
   /** Replies used (in order) by the next requests of that API, before the defaults. */
   queue(api: MockApi, ...replies: MockReply[]): void;
   /** Keys accepted; others get the provider's 401 capture. Undefined = any key. */
@@ -226,6 +228,7 @@ export async function startLlmMock(flavor: MockFlavor): Promise<LlmMock> {
     port,
     seen,
     aborted: () => aborted,
+    connections: () => sockets.size,
     queue: (api, ...replies) => queues.set(api, [...(queues.get(api) ?? []), ...replies]),
     acceptKeys: (keys) => {
       accepted = keys;
