@@ -35,8 +35,40 @@ export function tokensOf(u: Usage): NonNullable<AiAnnotation['tokens']> {
   };
 }
 
-export function usageFields(u: Usage | undefined, facts: ModelFacts | undefined, source: AiAnnotation['usage_source']): Pick<AiAnnotation, 'tokens' | 'usage_source' | 'cost' | 'currency'> {
-  if (!u) return {};
-  const cost = facts ? costOf(u, facts) : undefined;
-  return { tokens: tokensOf(u), usage_source: source, ...(cost !== undefined ? { cost, currency: 'USD' as const } : {}) };
+/** What an annotation says of the call before usage is known (who served it, how many attempts). */
+export type AnnotationBase = Omit<AiAnnotation, 'tokens' | 'usage_source' | 'cost' | 'currency' | 'first_token_ms' | 'finish_reason' | 'error'>;
+
+/**
+ * The annotation of a served call, as one object literal of fixed shape. Built by spreading the
+ * base and the usage into a fresh object (`{ ...base, ...usage, finish_reason }`), it came with
+ * about 1.8 KB per request of allocations that outlived young-generation collections (V8's sampling
+ * heap profiler, minor-GC deaths excluded, all in serveChat's frame; why, we did not find). With
+ * this literal they are gone and the AI route served 10% more requests in paired runs.
+ * Fields without a value are present and undefined: JSON and the call-log readers skip them.
+ */
+export function servedAnnotation(
+  b: AnnotationBase,
+  u: Usage | undefined,
+  facts: ModelFacts | undefined,
+  source: AiAnnotation['usage_source'],
+  end?: { readonly first_token_ms?: number; readonly finish_reason?: string; readonly error?: string },
+): AiAnnotation {
+  const cost = u && facts ? costOf(u, facts) : undefined;
+  return {
+    api: b.api,
+    requested_model: b.requested_model,
+    model: b.model,
+    provider: b.provider,
+    upstream_model: b.upstream_model,
+    key: b.key,
+    attempts: b.attempts,
+    stream: b.stream,
+    tokens: u ? tokensOf(u) : undefined,
+    usage_source: u ? source : undefined,
+    cost,
+    currency: cost !== undefined ? 'USD' : undefined,
+    first_token_ms: end?.first_token_ms,
+    finish_reason: end?.finish_reason,
+    error: end?.error,
+  };
 }

@@ -2,7 +2,7 @@ import { now } from '../../core/clock.js';
 import type { ChatRequest, Usage } from '../../core/llm/types.js';
 import type { ExchangeResult, ServiceExchange } from '../../core/service-kind.js';
 import { countTokens, estimatePromptTokens } from '../accounting/estimate.js';
-import { usageFields, type AiAnnotation } from '../accounting/record.js';
+import { servedAnnotation, type AiAnnotation, type AnnotationBase } from '../accounting/record.js';
 import type { ChatDialect } from '../dialects/contract.js';
 import { route, type Attempt } from '../routing/router.js';
 import { chatAttempt, type ChatStream } from './attempt.js';
@@ -35,12 +35,12 @@ export async function serveChat(sc: ServiceContext, ex: ServiceExchange, dialect
   }
   const a = r.attempt;
   const headers = servedBy(a, r.attempts, model.name, api === 'messages', ex.ctx.id);
-  const base = { api, requested_model: req.model, model: a.model.name, provider: a.deployment.provider.id, upstream_model: a.deployment.providerModel, key: a.key.id, attempts: r.attempts, stream: req.stream };
+  const base: AnnotationBase = { api, requested_model: req.model, model: a.model.name, provider: a.deployment.provider.id, upstream_model: a.deployment.providerModel, key: a.key.id, attempts: r.attempts, stream: req.stream };
   if (r.value.kind === 'json') {
     a.scope.dispose();
     const { response, usage } = r.value.parsed;
     const text = JSON.stringify(dialect.encodeResponse(response));
-    ex.ctx.annotate('ai', { ...base, ...usageFields(usage, a.deployment.facts, 'provider'), finish_reason: response.choices[0]?.finishReason } satisfies AiAnnotation);
+    ex.ctx.annotate('ai', servedAnnotation(base, usage, a.deployment.facts, 'provider', { finish_reason: response.choices[0]?.finishReason }));
     sendJson(ex, headers, text);
     return { status: 200, answeredBy: 'upstream' };
   }
@@ -55,7 +55,7 @@ async function streamChat(
   a: Attempt,
   s: ChatStream,
   headers: Record<string, string>,
-  base: Omit<AiAnnotation, 'tokens'>,
+  base: AnnotationBase,
 ): Promise<ExchangeResult> {
   const out = new OutputText();
   const w = ex.respond(200, headers);
@@ -71,13 +71,14 @@ async function streamChat(
     a.scope.dispose();
   }
   const { usage, source } = estimated ?? (await finalUsage(sc, req, outcome.usage, outcome.complete, out));
-  ex.ctx.annotate('ai', {
-    ...base,
-    ...usageFields(usage, a.deployment.facts, source),
-    first_token_ms: Math.round(s.firstTokenMs * 100) / 100,
-    finish_reason: outcome.finishReason,
-    ...(outcome.error ? { error: 'ai.stream_failed' } : outcome.clientClosed ? { error: 'request.client_closed' } : {}),
-  } satisfies AiAnnotation);
+  ex.ctx.annotate(
+    'ai',
+    servedAnnotation(base, usage, a.deployment.facts, source, {
+      first_token_ms: Math.round(s.firstTokenMs * 100) / 100,
+      finish_reason: outcome.finishReason,
+      error: outcome.error ? 'ai.stream_failed' : outcome.clientClosed ? 'request.client_closed' : undefined,
+    }),
+  );
   if (outcome.error) {
     ex.ctx.trace.add({ step: 'upstream', phase: 'upstream', outcome: 'error', code: 'ai.stream_failed', detail: `${a.deployment.label} failed after the response started: ${outcome.error.message}`, data: { provider: a.deployment.provider.id, status: outcome.error.status, kind: outcome.error.kind, chunks: outcome.chunks }, ms: 0 });
     return { status: 200, answeredBy: 'upstream', code: 'ai.stream_failed' };

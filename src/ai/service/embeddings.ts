@@ -1,7 +1,7 @@
 import { now } from '../../core/clock.js';
 import type { ExchangeResult, ServiceExchange } from '../../core/service-kind.js';
 import { estimateEmbeddingTokens } from '../accounting/estimate.js';
-import { usageFields, type AiAnnotation } from '../accounting/record.js';
+import { servedAnnotation, type AiAnnotation } from '../accounting/record.js';
 import { route } from '../routing/router.js';
 import { embeddingsAttempt } from './attempt.js';
 import { readJson } from './body.js';
@@ -37,16 +37,8 @@ export async function serveEmbeddings(sc: ServiceContext, ex: ServiceExchange): 
     usage = { ...usage, inputTokens: n, totalTokens: n };
     source = 'estimated';
   }
-  ex.ctx.annotate('ai', {
-    api: 'embeddings',
-    requested_model: req.model,
-    model: a.model.name,
-    provider: a.deployment.provider.id,
-    upstream_model: a.deployment.providerModel,
-    key: a.key.id,
-    attempts: r.attempts,
-    ...usageFields(usage, a.deployment.facts, source),
-  } satisfies AiAnnotation);
+  const base = { api: 'embeddings', requested_model: req.model, model: a.model.name, provider: a.deployment.provider.id, upstream_model: a.deployment.providerModel, key: a.key.id, attempts: r.attempts } as const;
+  ex.ctx.annotate('ai', servedAnnotation(base, usage, a.deployment.facts, source));
   const text = JSON.stringify(dialect.encodeEmbeddingsResponse(r.value.response));
   sendJson(ex, servedBy(a, r.attempts, model.name, false, ex.ctx.id), text);
   return { status: 200, answeredBy: 'upstream' };
