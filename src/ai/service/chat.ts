@@ -44,7 +44,9 @@ export async function serveChat(sc: ServiceContext, ex: ServiceExchange, dialect
     sendJson(ex, headers, text);
     return { status: 200, answeredBy: 'upstream' };
   }
-  return streamChat(sc, ex, dialect, req, a, r.value, { ...headers, ...SSE_HEADERS }, base);
+  // servedBy's object is ours: extended in place (a spread into a fresh one came with allocations that
+  // outlived young-generation collections, see servedAnnotation).
+  return streamChat(sc, ex, dialect, req, a, r.value, Object.assign(headers, SSE_HEADERS), base);
 }
 
 async function streamChat(
