@@ -1,8 +1,6 @@
 import type { Pool } from 'undici';
 import { PoolManager, type PoolOptions } from '../../gateway/upstream/pools.js';
 
-export type PoolSettings = PoolOptions;
-
 /** One config version's use of a pool; `release` is idempotent. */
 export interface PoolLease {
   readonly pool: Pool;
@@ -19,7 +17,7 @@ export interface PoolLease {
 export class ProviderPools {
   private readonly pools = new PoolManager();
 
-  acquire(origin: string, s: PoolSettings): PoolLease {
+  acquire(origin: string, s: PoolOptions): PoolLease {
     const { pool, key } = this.pools.acquire(origin, s);
     let released = false;
     return {
