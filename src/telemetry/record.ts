@@ -61,7 +61,13 @@ function isUpstream(e: TraceEntry): boolean {
   return e.step === 'upstream';
 }
 
-export function callFacts(trace: RequestTrace, table: DimensionTable | undefined): CallFacts {
+/** A capture as the request path handed it over (a stored record holds only its sizes there). */
+function isCapture(b: unknown): b is CapturedBodies {
+  return typeof b === 'object' && b !== null && typeof (b as { reqSeen?: unknown }).reqSeen === 'number';
+}
+
+/** `owner`: the team and API when already known (a stored record); else from the config's dimension table. */
+export function callFacts(trace: RequestTrace, table: DimensionTable | undefined, owner?: Owner): CallFacts {
   let upstreamMs: number | undefined;
   let connectMs: number | undefined;
   for (const e of trace.entries) {
@@ -75,13 +81,13 @@ export function callFacts(trace: RequestTrace, table: DimensionTable | undefined
   const ann = trace.annotations;
   return {
     trace,
-    owner: ownerOf(table, trace.routeId, trace.serviceId),
+    owner: owner ?? ownerOf(table, trace.routeId, trace.serviceId),
     upstreamMs,
     connectMs,
     overheadMs,
     ai: ann ? aiFacts(ann['ai']) : undefined,
     denied: trace.answeredBy === 'gateway' && (trace.decidedBy !== undefined || gatewayRefusal),
-    bodies: ann?.['bodies'] as CapturedBodies | undefined,
+    bodies: isCapture(ann?.['bodies']) ? ann['bodies'] : undefined,
   };
 }
 

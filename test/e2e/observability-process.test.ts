@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toYaml } from '../../src/config/yaml.js';
 import { Store } from '../../src/store/store.js';
 import { CallLogStore } from '../../src/store/telemetry/call-logs.js';
+import { chunkCodec } from '../../src/telemetry/chunk-codec.js';
 import { RollupStore } from '../../src/store/telemetry/rollups.js';
 import { call, startGateway, type TestGateway } from '../../src/test-support/gateway.js';
 import { startSluiceProcess } from '../../src/test-support/process.js';
@@ -79,7 +80,7 @@ function sigtermSuite(name: string, store: () => Promise<{ args: string[]; open:
       expect(await p.stop('SIGTERM')).toBe(0);
       const st = await s.open();
       try {
-        const logs = new CallLogStore(st.db, st.dialect);
+        const logs = new CallLogStore(st.db, st.dialect, chunkCodec);
         expect(await logs.count()).toBe(400);
         const stored = (await logs.query({ limit: 1000 })).items.map((r) => r.request_id);
         expect(new Set(stored)).toEqual(new Set(ids));

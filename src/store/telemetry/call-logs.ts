@@ -1,8 +1,7 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { StoreDialect } from '../open.js';
 import type { Database } from '../schema.js';
-import type BetterSqlite3 from 'better-sqlite3';
-import { RowWriter } from './row-writer.js';
+import { CHUNK_RECORDS, DENIED_TERM, ID_TIME_WINDOW_MS, idTime, isDenied, TERM, type ChunkCodec, type EncodedChunk } from './chunks.js';
 import { int8, type CallLogRow, type TelemetryTables } from './tables.js';
 
 export interface CallLogFilter {
@@ -43,124 +42,281 @@ export interface CallLogPage {
   readonly next?: string;
 }
 
-const SUMMARY_COLUMNS = [
-  'id', 'ts', 'request_id', 'team', 'api', 'service_id', 'route_id', 'consumer_id', 'credential_id', 'client_ip', 'method', 'path', 'host',
-  'status', 'answered_by', 'code', 'policy_id', 'config_version', 'duration_ms', 'overhead_ms', 'connect_ms', 'first_byte_ms', 'upstream_ms',
-  'bytes_in', 'bytes_out', 'upstream_target', 'attempts', 'provider', 'model', 'ai_attempts', 'tokens_input', 'tokens_output', 'tokens_cached',
-  'tokens_reasoning', 'cost',
-] as const;
-
-const ROW_COLUMNS = [...SUMMARY_COLUMNS.filter((c) => c !== 'id'), 'trace', 'request_body', 'response_body'] as const satisfies readonly (keyof CallLogRow)[];
-
-
 export class InvalidCursorError extends Error {
   override readonly name = 'InvalidCursorError';
 }
 
-function encodeCursor(order: 'asc' | 'desc', row: { id: number; ts: number }): string {
-  return Buffer.from(order === 'asc' ? `a:${row.id}` : `d:${row.ts}:${row.id}`).toString('base64url');
+/** `asc`: the position of the next record to read. `desc`: the last record returned, by (start time, chunk, position). */
+type Cursor = { order: 'asc'; chunk: number; pos: number } | { order: 'desc'; ts: number; chunk: number; pos: number };
+
+function encodeCursor(c: Cursor): string {
+  return Buffer.from(c.order === 'asc' ? `a:${c.chunk}:${c.pos}` : `d:${c.ts}:${c.chunk}:${c.pos}`).toString('base64url');
 }
 
-function decodeCursor(c: string): { order: 'asc'; id: number } | { order: 'desc'; ts: number; id: number } {
-  const parts = Buffer.from(c, 'base64url').toString().split(':');
+function decodeCursor(s: string): Cursor {
+  const parts = Buffer.from(s, 'base64url').toString().split(':');
   const nums = parts.slice(1).map(Number);
-  if (parts[0] === 'a' && nums.length === 1 && Number.isSafeInteger(nums[0])) return { order: 'asc', id: nums[0]! };
-  if (parts[0] === 'd' && nums.length === 2 && nums.every(Number.isSafeInteger)) return { order: 'desc', ts: nums[0]!, id: nums[1]! };
-  throw new InvalidCursorError(`invalid cursor ${JSON.stringify(c)}`);
+  if (nums.every(Number.isSafeInteger)) {
+    if (parts[0] === 'a' && nums.length === 2) return { order: 'asc', chunk: nums[0]!, pos: nums[1]! };
+    if (parts[0] === 'd' && nums.length === 3) return { order: 'desc', ts: nums[0]!, chunk: nums[1]!, pos: nums[2]! };
+  }
+  throw new InvalidCursorError(`invalid cursor ${JSON.stringify(s)}`);
 }
 
-/** The `%…%` pattern of a free-text search, with LIKE wildcards in the text escaped. */
-function containsPattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+/** A decoded record and its place in the log. */
+type ChunkRecord = CallLogRow & { readonly chunk: number; readonly pos: number };
+
+type Place = Pick<ChunkRecord, 'ts' | 'chunk' | 'pos'>;
+
+/** Newest first by start time; records that started in the same millisecond by their place in the log. */
+function newerFirst(a: Place, b: Place): number {
+  return b.ts - a.ts || b.chunk - a.chunk || b.pos - a.pos;
 }
 
-/** Call logs over SQLite or PostgreSQL (the same queries; PostgreSQL uses ILIKE for free text). */
+function summary(r: ChunkRecord): CallLogSummary {
+  const { trace: _trace, request_body: _req, response_body: _res, chunk, pos, ...rest } = r;
+  return { id: chunk * CHUNK_RECORDS + pos, ...rest };
+}
+
+/** The record-level test of a filter: chunks are selected by their terms, each record is checked here. */
+function recordMatcher(f: CallLogFilter): (r: ChunkRecord) => boolean {
+  const teams = f.teams ? new Set(f.teams) : undefined;
+  const q = f.q?.toLowerCase();
+  return (r) =>
+    (f.from === undefined || r.ts >= f.from) &&
+    (f.to === undefined || r.ts < f.to) &&
+    (f.statusMin === undefined || r.status >= f.statusMin) &&
+    (f.statusMax === undefined || r.status <= f.statusMax) &&
+    (!f.code || r.code === f.code) &&
+    (!f.denied || isDenied(r)) &&
+    (!f.team || r.team === f.team) &&
+    (!teams || (r.team !== null && teams.has(r.team))) &&
+    (!f.api || r.api === f.api) &&
+    (!f.service || r.service_id === f.service) &&
+    (!f.route || r.route_id === f.route) &&
+    (!f.consumer || r.consumer_id === f.consumer) &&
+    (!f.provider || r.provider === f.provider) &&
+    (!f.model || r.model === f.model) &&
+    (!f.requestId || r.request_id === f.requestId) &&
+    (q === undefined || r.path.toLowerCase().includes(q));
+}
+
+interface ChunkRow {
+  id: number;
+  ts_max: number;
+  data: Uint8Array;
+  owners: string;
+}
+
+/** Chunks read per query round trip. */
+const ROUND = 16;
+
+/**
+ * Call logs over SQLite or PostgreSQL (the same queries), stored as chunks (see chunks.ts). A query
+ * selects chunks by time and by the terms its filters name, then checks each record of them.
+ */
 export class CallLogStore {
   private readonly db: Kysely<Database & TelemetryTables>;
 
-  private readonly writer: RowWriter<CallLogRow>;
-
-  /** `sqlite`: the raw handle of the same database, for fast inserts (the telemetry worker has one). */
-  constructor(db: Kysely<Database>, private readonly dialect: StoreDialect, sqlite?: BetterSqlite3.Database) {
+  /** `codec`: what is inside a chunk (the telemetry worker's, see src/telemetry/chunk-codec.ts). */
+  constructor(db: Kysely<Database>, private readonly dialect: StoreDialect, private readonly codec: ChunkCodec) {
     this.db = db.withTables<TelemetryTables>();
-    this.writer = new RowWriter<CallLogRow>(this.db as unknown as Kysely<never>, dialect, 'call_logs', ROW_COLUMNS, sqlite);
   }
 
-  insert(rows: readonly CallLogRow[]): Promise<void> {
-    return this.writer.write(rows);
+  /** Writes one chunk (at most CHUNK_RECORDS records) and its terms in one transaction. */
+  async insert(c: EncodedChunk): Promise<void> {
+    if (c.n === 0) return;
+    if (c.n > CHUNK_RECORDS) throw new RangeError(`a chunk holds at most ${CHUNK_RECORDS} records (got ${c.n})`);
+    await this.db.transaction().execute(async (tx) => {
+      const { id } = await tx.insertInto('call_log_chunks').values({ ts_min: c.tsMin, ts_max: c.tsMax, n: c.n, owners: c.owners, data: c.data }).returning('id').executeTakeFirstOrThrow();
+      await tx.insertInto('call_log_terms').values(c.terms.map((term) => ({ term, chunk: int8(id) }))).execute();
+    });
+  }
+
+  private decode(ch: ChunkRow): (ChunkRecord | undefined)[] {
+    return this.codec.decode(ch.data, ch.owners).map((r, pos) => (r ? { ...r, chunk: ch.id, pos } : undefined));
+  }
+
+  /** The SQL test of a chunk: it may hold a matching record (time range, and a term for each filter). */
+  private chunkWhere(f: CallLogFilter, cursor: Cursor | undefined): Expression<SqlBool>[] {
+    const w: Expression<SqlBool>[] = [];
+    const c = sql.ref('call_log_chunks.id');
+    const hasTerm = (term: string) => sql<SqlBool>`${c} in (select chunk from call_log_terms where term = ${term})`;
+    if (f.from !== undefined) w.push(sql<SqlBool>`ts_max >= ${f.from}`);
+    if (f.to !== undefined) w.push(sql<SqlBool>`ts_min < ${f.to}`);
+    if (f.statusMin !== undefined || f.statusMax !== undefined) {
+      const lo = TERM.status + String(Math.max(100, Math.min(999, f.statusMin ?? 100)));
+      const hi = TERM.status + String(Math.max(100, Math.min(999, f.statusMax ?? 999)));
+      w.push(sql<SqlBool>`${c} in (select chunk from call_log_terms where term >= ${lo} and term <= ${hi})`);
+    }
+    if (f.code) w.push(hasTerm(TERM.code + f.code));
+    if (f.denied) w.push(hasTerm(DENIED_TERM));
+    if (f.team) w.push(hasTerm(TERM.team + f.team));
+    if (f.teams) {
+      w.push(f.teams.length > 0 ? sql<SqlBool>`${c} in (select chunk from call_log_terms where term in (${sql.join(f.teams.map((t) => TERM.team + t))}))` : sql<SqlBool>`1 = 0`);
+    }
+    if (f.api) w.push(hasTerm(TERM.api + f.api));
+    if (f.service) w.push(hasTerm(TERM.service + f.service));
+    if (f.route) w.push(hasTerm(TERM.route + f.route));
+    if (f.consumer) w.push(hasTerm(TERM.consumer + f.consumer));
+    if (f.provider) w.push(hasTerm(TERM.provider + f.provider));
+    if (f.model) w.push(hasTerm(TERM.model + f.model));
+    if (f.requestId) w.push(this.mayHoldId(f.requestId));
+    if (cursor?.order === 'asc') w.push(sql<SqlBool>`${c} >= ${cursor.chunk}`);
+    if (cursor?.order === 'desc') w.push(sql<SqlBool>`ts_min <= ${cursor.ts}`);
+    return w;
+  }
+
+  /** A gateway-made id is found by the time it carries (and its text in the chunk); any other id by its term. */
+  private mayHoldId(id: string): Expression<SqlBool> {
+    const byTerm = sql<SqlBool>`${sql.ref('call_log_chunks.id')} in (select chunk from call_log_terms where term = ${TERM.requestId + id})`;
+    const t = idTime(id);
+    if (t === undefined) return byTerm;
+    // The id's ASCII bytes appear as they are in the chunk's v8 bytes (a one-byte string).
+    const needle = Buffer.from(id, 'latin1');
+    const contains = this.dialect === 'postgres' ? sql<SqlBool>`position(${needle}::bytea in data) > 0` : sql<SqlBool>`instr(data, ${needle}) > 0`;
+    return sql<SqlBool>`((ts_max >= ${t - ID_TIME_WINDOW_MS} and ts_min <= ${t + ID_TIME_WINDOW_MS} and ${contains}) or ${byTerm})`;
+  }
+
+  private async chunks(where: Expression<SqlBool>[], order: 'asc' | 'desc', after: { ts: number; id: number } | undefined): Promise<ChunkRow[]> {
+    let q = this.db.selectFrom('call_log_chunks').select(['id', 'ts_max', 'data', 'owners']);
+    for (const w of where) q = q.where(w);
+    if (order === 'asc') {
+      if (after) q = q.where('id', '>', after.id);
+      q = q.orderBy('id', 'asc');
+    } else {
+      if (after) q = q.where((eb) => eb.or([eb('ts_max', '<', after.ts), eb.and([eb('ts_max', '=', after.ts), eb('id', '<', after.id)])]));
+      q = q.orderBy('ts_max', 'desc').orderBy('id', 'desc');
+    }
+    const rows = await q.limit(ROUND).execute();
+    return rows.map((r) => ({ id: int8(r.id), ts_max: int8(r.ts_max), data: r.data, owners: r.owners }));
   }
 
   async query(f: CallLogFilter): Promise<CallLogPage> {
     const order = f.order ?? 'desc';
     const limit = Math.min(Math.max(f.limit ?? 50, 1), 1000);
-    let q = this.db.selectFrom('call_logs').select(SUMMARY_COLUMNS);
-    if (f.from !== undefined) q = q.where('ts', '>=', f.from);
-    if (f.to !== undefined) q = q.where('ts', '<', f.to);
-    if (f.statusMin !== undefined) q = q.where('status', '>=', f.statusMin);
-    if (f.statusMax !== undefined) q = q.where('status', '<=', f.statusMax);
-    if (f.code) q = q.where('code', '=', f.code);
-    if (f.denied) {
-      q = q.where('answered_by', '=', 'gateway').where((eb) =>
-        eb.or([eb('policy_id', 'is not', null), eb.and([eb('status', '>=', 400), eb('status', '<', 500), eb('status', '<>', 499)])]),
-      );
-    }
-    if (f.team) q = q.where('team', '=', f.team);
-    if (f.teams) q = f.teams.length > 0 ? q.where('team', 'in', [...f.teams]) : q.where(sql<boolean>`1 = 0`);
-    if (f.api) q = q.where('api', '=', f.api);
-    if (f.service) q = q.where('service_id', '=', f.service);
-    if (f.route) q = q.where('route_id', '=', f.route);
-    if (f.consumer) q = q.where('consumer_id', '=', f.consumer);
-    if (f.provider) q = q.where('provider', '=', f.provider);
-    if (f.model) q = q.where('model', '=', f.model);
-    if (f.requestId) q = q.where('request_id', '=', f.requestId);
-    if (f.q) {
-      // SQLite's LIKE is case-insensitive for ASCII and has no default escape character.
-      const op = sql.raw(this.dialect === 'postgres' ? 'ilike' : 'like');
-      q = q.where(sql<boolean>`${sql.ref('path')} ${op} ${containsPattern(f.q)} escape '\\'`);
-    }
-    if (f.cursor) {
-      const c = decodeCursor(f.cursor);
-      if (c.order !== order) throw new InvalidCursorError('the cursor belongs to the other order');
-      if (c.order === 'asc') q = q.where('id', '>', c.id);
-      else {
-        const { ts, id } = c;
-        q = q.where((eb) => eb.or([eb('ts', '<', ts), eb.and([eb('ts', '=', ts), eb('id', '<', id)])]));
+    const cursor = f.cursor ? decodeCursor(f.cursor) : undefined;
+    if (cursor && cursor.order !== order) throw new InvalidCursorError('the cursor belongs to the other order');
+    const where = this.chunkWhere(f, cursor);
+    const match = recordMatcher(f);
+    return order === 'asc' ? this.forward(where, match, limit, cursor?.order === 'asc' ? cursor : undefined, f.cursor) : this.backward(where, match, limit, cursor?.order === 'desc' ? cursor : undefined);
+  }
+
+  /** In the order logged, from a position on. */
+  private async forward(where: Expression<SqlBool>[], match: (r: ChunkRecord) => boolean, limit: number, from: { chunk: number; pos: number } | undefined, given: string | undefined): Promise<CallLogPage> {
+    const items: CallLogSummary[] = [];
+    let next = from;
+    let after: { ts: number; id: number } | undefined;
+    for (;;) {
+      const batch = await this.chunks(where, 'asc', after);
+      for (const ch of batch) {
+        const records = this.decode(ch);
+        for (let pos = ch.id === from?.chunk ? from.pos : 0; pos < records.length; pos++) {
+          const r = records[pos];
+          if (r && match(r)) items.push(summary(r));
+          next = { chunk: ch.id, pos: pos + 1 };
+          if (items.length === limit) return { items, next: encodeCursor({ order: 'asc', ...next }) };
+        }
       }
+      if (batch.length < ROUND) break;
+      after = { ts: 0, id: batch.at(-1)!.id };
     }
-    q = order === 'asc' ? q.orderBy('id', 'asc') : q.orderBy('ts', 'desc').orderBy('id', 'desc');
-    const items = (await q.limit(limit).execute()) as CallLogSummary[];
-    const last = items.at(-1);
-    let next: string | undefined;
-    if (order === 'asc') next = last ? encodeCursor('asc', last) : f.cursor ?? (await this.tailCursor());
-    else if (last && items.length === limit) next = encodeCursor('desc', last);
-    return { items, next };
+    return { items, next: next ? encodeCursor({ order: 'asc', ...next }) : given ?? (await this.tailCursor()) };
+  }
+
+  /**
+   * Newest first. Chunks come by their newest record; once the page's last record started after the
+   * newest record of every chunk not read yet, no later chunk can hold a record that belongs before it.
+   */
+  private async backward(where: Expression<SqlBool>[], match: (r: ChunkRecord) => boolean, limit: number, before: Place | undefined): Promise<CallLogPage> {
+    let best: ChunkRecord[] = [];
+    let after: { ts: number; id: number } | undefined;
+    const isBefore = before ? (r: ChunkRecord) => newerFirst(r, before) > 0 : () => true;
+    for (;;) {
+      const batch = await this.chunks(where, 'desc', after);
+      for (const ch of batch) for (const r of this.decode(ch)) if (r && isBefore(r) && match(r)) best.push(r);
+      best.sort(newerFirst);
+      if (best.length > limit) best = best.slice(0, limit);
+      const last = batch.at(-1);
+      if (!last || batch.length < ROUND) break;
+      if (best.length === limit && best[limit - 1]!.ts > last.ts_max) break;
+      after = { ts: last.ts_max, id: last.id };
+    }
+    const tail = best.length === limit ? best[limit - 1] : undefined;
+    return { items: best.map(summary), next: tail ? encodeCursor({ order: 'desc', ts: tail.ts, chunk: tail.chunk, pos: tail.pos }) : undefined };
   }
 
   /** A cursor positioned after the newest record: following from it shows only what comes next. */
   async tailCursor(): Promise<string> {
-    const r = await this.db.selectFrom('call_logs').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
-    return encodeCursor('asc', { id: int8(r?.id ?? 0), ts: 0 });
+    const r = await this.db.selectFrom('call_log_chunks').select(['id', 'data', 'owners']).orderBy('id', 'desc').limit(1).executeTakeFirst();
+    return encodeCursor({ order: 'asc', chunk: r ? int8(r.id) : 0, pos: r ? this.codec.decode(r.data, r.owners).length : 0 });
   }
 
   /** The full record of a request (trace and bodies); the newest when an id was reused. */
   async get(requestId: string): Promise<StoredCallLog | undefined> {
-    return this.db.selectFrom('call_logs').selectAll().where('request_id', '=', requestId).orderBy('id', 'desc').limit(1).executeTakeFirst();
+    let found: ChunkRecord | undefined;
+    let after: { ts: number; id: number } | undefined;
+    const where = [this.mayHoldId(requestId)];
+    for (;;) {
+      const batch = await this.chunks(where, 'asc', after);
+      for (const ch of batch) for (const r of this.decode(ch)) if (r?.request_id === requestId) found = r;
+      if (batch.length < ROUND) break;
+      after = { ts: 0, id: batch.at(-1)!.id };
+    }
+    if (!found) return undefined;
+    const { chunk, pos, ...row } = found;
+    return { id: chunk * CHUNK_RECORDS + pos, ...row };
   }
 
-  /** Deletes records that started before `ts`, in chunks so that a big purge never holds a long lock. */
-  async deleteOlderThan(ts: number, chunk = 5000): Promise<number> {
+  /**
+   * Deletes records that started before `ts`: whole chunks when all of theirs did, else those records
+   * only (left as `null`, so positions and cursors stay). `batch` chunks per statement, so that a big
+   * purge never holds a long lock. Returns the number of records deleted.
+   */
+  async deleteOlderThan(ts: number, batch = 500): Promise<number> {
     let total = 0;
     for (;;) {
-      const ids = this.db.selectFrom('call_logs').select('id').where('ts', '<', ts).orderBy('ts').limit(chunk);
-      const r = await this.db.deleteFrom('call_logs').where('id', 'in', ids).executeTakeFirst();
-      const n = Number(r.numDeletedRows);
-      total += n;
-      if (n < chunk) return total;
+      const old = await this.db.selectFrom('call_log_chunks').select(['id', 'n']).where('ts_max', '<', ts).orderBy('ts_max').limit(batch).execute();
+      if (old.length === 0) break;
+      const ids = old.map((r) => int8(r.id));
+      await this.db.transaction().execute(async (tx) => {
+        await tx.deleteFrom('call_log_terms').where('chunk', 'in', ids).execute();
+        await tx.deleteFrom('call_log_chunks').where('id', 'in', ids).execute();
+      });
+      total += old.reduce((s, r) => s + int8(r.n), 0);
+      if (old.length < batch) break;
     }
+    // Chunks that straddle the limit (a long request finishing among newer ones): a few per pass.
+    const straddling = await this.db.selectFrom('call_log_chunks').select(['id', 'ts_max', 'data', 'owners']).where('ts_min', '<', ts).execute();
+    for (const ch of straddling) {
+      const id = int8(ch.id);
+      const row: ChunkRow = { id, ts_max: int8(ch.ts_max), data: ch.data, owners: ch.owners };
+      const remove = new Set<number>();
+      let tsMin = Infinity;
+      let live = 0;
+      this.decode(row).forEach((r, pos) => {
+        if (!r) return;
+        if (r.ts < ts) remove.add(pos);
+        else {
+          live++;
+          if (r.ts < tsMin) tsMin = r.ts;
+        }
+      });
+      await this.db.transaction().execute(async (tx) => {
+        if (live === 0) {
+          await tx.deleteFrom('call_log_terms').where('chunk', '=', id).execute();
+          await tx.deleteFrom('call_log_chunks').where('id', '=', id).execute();
+        } else {
+          await tx.updateTable('call_log_chunks').set({ data: this.codec.remove(ch.data, remove), n: live, ts_min: tsMin }).where('id', '=', id).execute();
+        }
+      });
+      total += remove.size;
+    }
+    return total;
   }
 
   async count(): Promise<number> {
-    const r = await this.db.selectFrom('call_logs').select((eb) => eb.fn.countAll().as('n')).executeTakeFirst();
-    return Number(r?.n ?? 0);
+    const r = await this.db.selectFrom('call_log_chunks').select((eb) => eb.fn.sum<number>('n').as('n')).executeTakeFirst();
+    return int8(r?.n ?? 0);
   }
 }

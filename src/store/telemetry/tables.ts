@@ -2,10 +2,30 @@ import type { Generated } from 'kysely';
 
 /** Tables of call logs and analytics rollups (migrations 200-…), kept apart from schema.ts. */
 export type TelemetryTables = {
-  call_logs: CallLogRow & { id: Generated<number> };
+  call_log_chunks: CallLogChunkRow;
+  call_log_terms: CallLogTermRow;
   rollups: RollupRow;
   rollup_slices: SliceRow;
 };
+
+/** Call logs as chunks (migration 203; see chunks.ts): a batch of records in one row. */
+export interface CallLogChunkRow {
+  id: Generated<number>;
+  /** Earliest and latest request start (epoch ms) among the chunk's records. */
+  ts_min: number;
+  ts_max: number;
+  /** Records left in the chunk (retention removes records but keeps their places). */
+  n: number;
+  /** Team and API of each record (src/telemetry/chunk-codec.ts). */
+  owners: string;
+  data: Uint8Array;
+}
+
+/** A filter value (`r:orders`, `x:403`…) present in a chunk. */
+export interface CallLogTermRow {
+  term: string;
+  chunk: number;
+}
 
 /** One request, flattened for filtering; the decision trace and captured bodies as JSON text. */
 export interface CallLogRow {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { serialize } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { RequestTrace } from '../../core/trace.js';
@@ -126,7 +127,11 @@ export class WorkerClient {
   post(records: RequestTrace[]): boolean {
     const w = this.worker;
     if (!w) return false;
-    w.postMessage({ t: 'records', records } satisfies ToWorker);
+    // Serialized here, as postMessage would, but into bytes the worker keeps: they are the call-log
+    // chunk it stores. Transferred, not copied, when the buffer is the bytes' own.
+    const data = serialize(records);
+    const own = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
+    w.postMessage({ t: 'records', data, n: records.length } satisfies ToWorker, own ? [data.buffer] : []);
     this.inflight += records.length;
     return true;
   }

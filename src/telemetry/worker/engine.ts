@@ -7,6 +7,7 @@ import { GRAIN_MS, type RollupGrain } from '../../store/telemetry/tables.js';
 import { Masker, renderBodies } from '../bodies/mask.js';
 import type { DimensionTable } from '../dimensions.js';
 import { RequestMetrics } from '../metrics/request-metrics.js';
+import { chunkCodec, encodeChunks } from '../chunk-codec.js';
 import { callFacts, presentRow, toRow, type CallFacts, type CallLog, type CallLogList } from '../record.js';
 import { RollupAccumulator } from '../rollup/accumulator.js';
 import { compileSettings, type TelemetrySettings } from '../settings.js';
@@ -51,7 +52,7 @@ export class TelemetryEngine {
   private readonly sinkEvents: SinkEvents;
 
   private constructor(private readonly conn: ReturnType<typeof openTelemetryConnection>, private readonly o: EngineOptions) {
-    this.logs = new CallLogStore(conn.db, conn.dialect, conn.sqlite);
+    this.logs = new CallLogStore(conn.db, conn.dialect, chunkCodec);
     this.rollups = new RollupStore(conn.db, conn.dialect, conn.sqlite);
     this.acc = new RollupAccumulator(o.node);
     this.sinkEvents = {
@@ -107,31 +108,34 @@ export class TelemetryEngine {
     if (this.dims.size > 8) this.dims.delete(Math.min(...this.dims.keys()));
   }
 
-  /** Processes a batch of finished requests (in the order they finished). */
-  async ingest(traces: readonly RequestTrace[]): Promise<void> {
+  /**
+   * Processes a batch of finished requests (in the order they finished). `raw`: the v8 bytes the
+   * batch came in (the worker message), stored as they are as the call-log chunk.
+   */
+  async ingest(traces: readonly RequestTrace[], raw?: Uint8Array): Promise<void> {
     const s = this.settings;
-    const wantRows = s.logs.enabled || this.sinks.length > 0;
-    const rows = [];
-    for (const t of traces) {
+    const facts: CallFacts[] = new Array<CallFacts>(traces.length);
+    for (let i = 0; i < traces.length; i++) {
+      const t = traces[i]!;
       const f = callFacts(t, this.dims.get(t.configVersion) ?? this.latestDims);
+      facts[i] = f;
       this.metrics.observe(f);
       if (s.analytics.enabled) this.acc.add(f);
       if (this.spans) this.trace(f);
-      if (wantRows) rows.push(toRow(f, f.bodies ? renderBodies(f.bodies, this.masker) : undefined));
     }
     this.metrics.flush();
-    if (rows.length === 0) return;
+    if (facts.length === 0) return;
     if (this.sinks.length > 0) {
-      const records: CallLog[] = rows.map((r) => presentRow(r, true));
+      const records: CallLog[] = facts.map((f) => presentRow(toRow(f, f.bodies ? renderBodies(f.bodies, this.masker) : undefined), true));
       await Promise.all(this.sinks.map((k) => k.push(records)));
     }
     if (!s.logs.enabled) return;
     try {
-      await this.logs.insert(rows);
-      this.metrics.written.inc(rows.length);
+      for (const c of encodeChunks(facts, raw, this.masker)) await this.logs.insert(c);
+      this.metrics.written.inc(facts.length);
     } catch (err) {
-      this.metrics.writeFailures.inc(rows.length);
-      this.o.log('error', { err: String(err), records: rows.length }, 'call-log write failed: records dropped');
+      this.metrics.writeFailures.inc(facts.length);
+      this.o.log('error', { err: String(err), records: facts.length }, 'call-log write failed: records dropped');
     }
   }
 

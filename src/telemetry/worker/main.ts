@@ -1,4 +1,6 @@
+import { deserialize } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
+import type { RequestTrace } from '../../core/trace.js';
 import { TelemetryEngine } from './engine.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 
@@ -70,9 +72,9 @@ port.on('message', (m: ToWorker) => {
     case 'records':
       enqueue(async () => {
         try {
-          await engine.ingest(m.records);
+          await engine.ingest(deserialize(m.data) as RequestTrace[], m.data);
         } finally {
-          send({ t: 'ack', n: m.records.length });
+          send({ t: 'ack', n: m.n });
         }
       });
       break;

@@ -1,4 +1,3 @@
-import type { RequestTrace } from '../../core/trace.js';
 import type { CallLogFilter } from '../../store/telemetry/call-logs.js';
 import type { DimensionTable } from '../dimensions.js';
 import type { TelemetrySettings } from '../settings.js';
@@ -23,7 +22,8 @@ export interface WorkerOps {
 }
 
 export type ToWorker =
-  | { readonly t: 'records'; readonly records: RequestTrace[] }
+  /** A batch of RequestTraces, v8-serialized by the sender (the bytes become the call-log chunk). */
+  | { readonly t: 'records'; readonly data: Uint8Array; readonly n: number }
   | { readonly t: 'settings'; readonly settings: TelemetrySettings }
   | { readonly t: 'dims'; readonly table: DimensionTable }
   | { readonly t: 'call'; readonly id: number; readonly op: keyof WorkerOps; readonly arg: unknown }

@@ -1,0 +1,60 @@
+import type { CallLogRow } from './tables.js';
+
+/**
+ * Call logs are stored as chunks: one row per batch the telemetry worker writes, holding the batch's
+ * records as the bytes the request path already serialized to hand them over (v8 serialization,
+ * documented by Node as safe to store), plus the distinct filter values ("terms") of the batch in an
+ * index table — the layout of Loki's chunks and label index. The worker writes one row and a handful
+ * of terms per batch instead of 38 columns and three index entries per request.
+ *
+ * The store reads and writes chunks; what is inside one is the telemetry codec's (ChunkCodec).
+ */
+export interface EncodedChunk {
+  /** Earliest and latest request start (epoch ms) among the records. */
+  readonly tsMin: number;
+  readonly tsMax: number;
+  readonly n: number;
+  /** The records, in the order they finished. */
+  readonly data: Uint8Array;
+  /** Per-record values the records do not carry themselves (team and API, from the config of the time). */
+  readonly owners: string;
+  readonly terms: readonly string[];
+}
+
+/** Turns a chunk's bytes back into rows (positions kept: `undefined` where retention removed one). */
+export interface ChunkCodec {
+  decode(data: Uint8Array, owners: string): (CallLogRow | undefined)[];
+  /** The chunk's bytes with the records at these positions removed (their places kept). */
+  remove(data: Uint8Array, positions: ReadonlySet<number>): Uint8Array;
+}
+
+/** Records per chunk at most: a record's id is `chunk * CHUNK_RECORDS + position`. */
+export const CHUNK_RECORDS = 4096;
+
+/** A gateway-made request id (UUIDv7) carries its request's start time; within this window it needs no term. */
+export const ID_TIME_WINDOW_MS = 2000;
+
+const UUID7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The millisecond time of a UUIDv7 request id, or undefined for any other id. */
+export function idTime(id: string): number | undefined {
+  if (!UUID7.test(id)) return undefined;
+  return parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+}
+
+/** Whether a record is found by the time in its id (else it needs an `i:` term). */
+export function foundByTime(requestId: string, ts: number): boolean {
+  const t = idTime(requestId);
+  return t !== undefined && Math.abs(t - ts) <= ID_TIME_WINDOW_MS;
+}
+
+/** A policy or the gateway refused the request (the `denied` filter; a client that left, 499, is not a refusal). */
+export function isDenied(r: Pick<CallLogRow, 'answered_by' | 'policy_id' | 'status'>): boolean {
+  return r.answered_by === 'gateway' && (r.policy_id !== null || (r.status >= 400 && r.status < 500 && r.status !== 499));
+}
+
+/** Term prefixes, one per filterable field (statuses are three digits: `x:400`…`x:499` is a range). */
+export const TERM = {
+  team: 't:', api: 'a:', service: 's:', route: 'r:', consumer: 'u:', provider: 'p:', model: 'm:', code: 'c:', status: 'x:', requestId: 'i:',
+} as const;
+export const DENIED_TERM = 'd';

@@ -1,0 +1,62 @@
+import { deserialize, serialize } from 'node:v8';
+import { describe, expect, it } from 'vitest';
+import type { RequestTrace } from '../core/trace.js';
+import { Masker } from './bodies/mask.js';
+import { BodyCapture } from './bodies/capture.js';
+import { chunkCodec, encodeChunks } from './chunk-codec.js';
+import { callFacts, toRow } from './record.js';
+import { compileSettings } from './settings.js';
+import type { DimensionTable } from './dimensions.js';
+
+const T0 = 1_700_000_000_000;
+const masker = new Masker(compileSettings(undefined).masking);
+const dims: DimensionTable = { version: 1, routes: { orders: { team: 'payments', api: 'shop-api' } }, services: {} };
+
+function trace(p: Partial<RequestTrace>): RequestTrace {
+  return {
+    requestId: '018bcfe5-6800-7000-8000-000000000000', timestamp: T0, configVersion: 1, method: 'GET', path: '/orders/1', clientIp: '10.0.0.1',
+    status: 200, answeredBy: 'upstream', simulated: false, durationMs: 3.25, routeId: 'orders', serviceId: 'shop',
+    entries: [{ step: 'upstream', phase: 'upstream', outcome: 'allow', detail: 'http://shop answered 200', data: { connectMs: 0.5 }, ms: 2.5 }],
+    ...p,
+  };
+}
+
+describe('call-log chunks', () => {
+  it('stores the bytes a batch came in as they are, and reads back the rows the worker would have written', () => {
+    const traces = [
+      trace({}),
+      trace({ requestId: 'from-a-trusted-caller', timestamp: T0 + 5, status: 403, answeredBy: 'gateway', code: 'acl.denied', consumerId: 'bob', decidedBy: { id: 'route:orders:acl', name: 'acl', scope: 'route' }, entries: [] }),
+    ];
+    const raw = serialize(traces);
+    const received = deserialize(raw) as RequestTrace[];
+    const facts = received.map((t) => callFacts(t, dims));
+    const [chunk] = encodeChunks(facts, raw, masker);
+    expect(chunk!.data).toBe(raw);
+    expect(chunk).toMatchObject({ n: 2, tsMin: T0, tsMax: T0 + 5 });
+    // A gateway-made id is found by the time it carries; any other id by a term of its own.
+    expect([...chunk!.terms].sort()).toEqual(['a:shop-api', 'c:acl.denied', 'd', 'i:from-a-trusted-caller', 'r:orders', 's:shop', 't:payments', 'u:bob', 'x:200', 'x:403']);
+    expect(chunkCodec.decode(chunk!.data, chunk!.owners)).toEqual(facts.map((f) => toRow(f)));
+  });
+
+  it('stores captured bodies masked, never the bytes as received', () => {
+    const cap = new BodyCapture(1024, true, false);
+    cap.request(Buffer.from('{"user":"ann","password":"hunter2"}'));
+    const t = trace({ method: 'POST', annotations: { bodies: cap } });
+    const raw = serialize([t]);
+    const [chunk] = encodeChunks((deserialize(raw) as RequestTrace[]).map((x) => callFacts(x, dims)), raw, masker);
+    expect(chunk!.data).not.toBe(raw);
+    expect(Buffer.from(chunk!.data).includes('hunter2')).toBe(false);
+    const [row] = chunkCodec.decode(chunk!.data, chunk!.owners);
+    expect(row!.request_body).toBe('{"user":"ann","password":"***"}');
+    expect(JSON.parse(row!.trace)).toMatchObject({ a: { bodies: { request_bytes: 35, max_bytes: 1024 } } });
+  });
+
+  it('removes records in place: the others keep their positions', () => {
+    const traces = [trace({ requestId: 'a' }), trace({ requestId: 'b' }), trace({ requestId: 'c' })];
+    const raw = serialize(traces);
+    const [chunk] = encodeChunks((deserialize(raw) as RequestTrace[]).map((x) => callFacts(x, dims)), raw, masker);
+    const rows = chunkCodec.decode(chunkCodec.remove(chunk!.data, new Set([1])), chunk!.owners);
+    expect(rows.map((r) => r?.request_id)).toEqual(['a', undefined, 'c']);
+    expect(rows[2]).toMatchObject({ team: 'payments', api: 'shop-api' });
+  });
+});

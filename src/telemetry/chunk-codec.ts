@@ -1,0 +1,155 @@
+import { deserialize, serialize } from 'node:v8';
+import type { PolicyRef, RequestTrace } from '../core/trace.js';
+import { CHUNK_RECORDS, DENIED_TERM, foundByTime, TERM, type ChunkCodec, type EncodedChunk } from '../store/telemetry/chunks.js';
+import type { CallLogRow } from '../store/telemetry/tables.js';
+import { renderBodies, type Masker } from './bodies/mask.js';
+import type { Owner } from './dimensions.js';
+import { callFacts, presentRow, toRow, type CallFacts } from './record.js';
+
+/**
+ * What is inside a call-log chunk (src/store/telemetry/chunks.ts): the v8 serialization of the
+ * batch's RequestTraces — the very bytes the request path made to hand the batch to the worker, so
+ * storing costs no encoding — and, beside it, the team and API of each record.
+ */
+
+/** A record as a chunk holds it: the trace, with its masked bodies when they were captured. */
+type StoredRecord = RequestTrace & { readonly bodiesText?: { readonly request: string | null; readonly response: string | null } };
+
+/** Distinct (team, API) pairs and, per record, the index of its own. */
+interface Owners {
+  readonly o: [team: string | null, api: string | null][];
+  readonly i: number[];
+}
+
+/** Collects what a chunk needs besides its bytes, record by record (in the order they finished). */
+export class ChunkBuilder {
+  private tsMin = Infinity;
+  private tsMax = -Infinity;
+  private readonly terms = new Set<string>();
+  private readonly ownerIndex = new Map<string, number>();
+  private readonly owners: Owners = { o: [], i: [] };
+  /** Some record captured bodies: the chunk stores them masked, so not the bytes as received. */
+  withBodies = false;
+  n = 0;
+
+  add(f: CallFacts): void {
+    const t = f.trace;
+    if (t.timestamp < this.tsMin) this.tsMin = t.timestamp;
+    if (t.timestamp > this.tsMax) this.tsMax = t.timestamp;
+    const team = f.owner.team ?? null;
+    const api = f.owner.api ?? null;
+    const key = `${team ?? ''}\u0001${api ?? ''}\u0001${team === null ? 0 : 1}${api === null ? 0 : 1}`;
+    let k = this.ownerIndex.get(key);
+    if (k === undefined) {
+      this.ownerIndex.set(key, (k = this.owners.o.length));
+      this.owners.o.push([team, api]);
+      if (team !== null) this.terms.add(TERM.team + team);
+      if (api !== null) this.terms.add(TERM.api + api);
+    }
+    this.owners.i.push(k);
+    const terms = this.terms;
+    if (t.serviceId !== undefined) terms.add(TERM.service + t.serviceId);
+    if (t.routeId !== undefined) terms.add(TERM.route + t.routeId);
+    if (t.consumerId !== undefined) terms.add(TERM.consumer + t.consumerId);
+    if (f.ai?.provider !== undefined) terms.add(TERM.provider + f.ai.provider);
+    if (f.ai?.model !== undefined) terms.add(TERM.model + f.ai.model);
+    if (t.code) terms.add(TERM.code + t.code);
+    terms.add(TERM.status + String(t.status));
+    if (f.denied) terms.add(DENIED_TERM);
+    if (!foundByTime(t.requestId, t.timestamp)) terms.add(TERM.requestId + t.requestId);
+    if (f.bodies) this.withBodies = true;
+    this.n++;
+  }
+
+  finish(data: Uint8Array): EncodedChunk {
+    return { tsMin: this.tsMin, tsMax: this.tsMax, n: this.n, data, owners: JSON.stringify(this.owners), terms: [...this.terms] };
+  }
+}
+
+function storedRecord(f: CallFacts, masker: Masker): StoredRecord {
+  if (!f.bodies) return f.trace;
+  const b = f.bodies;
+  const annotations = { ...f.trace.annotations, bodies: { request_bytes: b.wantRequest ? b.reqSeen : undefined, response_bytes: b.wantResponse ? b.resSeen : undefined, max_bytes: b.max } };
+  return { ...f.trace, annotations, bodiesText: renderBodies(b, masker) };
+}
+
+/**
+ * Chunks of at most CHUNK_RECORDS records. `raw`: the v8 bytes of exactly these traces, as received;
+ * stored as they are unless bodies were captured (those are stored masked, never as received).
+ */
+export function encodeChunks(facts: readonly CallFacts[], raw: Uint8Array | undefined, masker: Masker): EncodedChunk[] {
+  const out: EncodedChunk[] = [];
+  for (let i = 0; i < facts.length; i += CHUNK_RECORDS) {
+    const part = facts.length <= CHUNK_RECORDS ? facts : facts.slice(i, i + CHUNK_RECORDS);
+    const b = new ChunkBuilder();
+    for (const f of part) b.add(f);
+    const asReceived = part === facts && raw !== undefined && !b.withBodies;
+    out.push(b.finish(asReceived ? raw : serialize(part.map((f) => storedRecord(f, masker)))));
+  }
+  return out;
+}
+
+function rowOf(s: StoredRecord, owner: Owner): CallLogRow {
+  const { bodiesText, ...trace } = s;
+  return toRow(callFacts(trace, undefined, owner), bodiesText);
+}
+
+export const chunkCodec: ChunkCodec = {
+  decode(data, owners) {
+    const records = deserialize(data) as (StoredRecord | null)[];
+    const o = JSON.parse(owners) as Owners;
+    return records.map((s, k) => {
+      if (!s) return undefined;
+      const [team, api] = o.o[o.i[k] ?? -1] ?? [null, null];
+      return rowOf(s, { team: team ?? undefined, api: api ?? undefined });
+    });
+  },
+  remove(data, positions) {
+    const records = deserialize(data) as (StoredRecord | null)[];
+    for (const p of positions) records[p] = null;
+    return serialize(records);
+  },
+};
+
+/**
+ * Rows of the table of one row per request (before migration 203) as chunks: each row's trace is
+ * rebuilt as `sluice explain` shows it, with its AI facts and bodies.
+ */
+export function chunksOfRows(rows: readonly CallLogRow[]): EncodedChunk[] {
+  const out: EncodedChunk[] = [];
+  for (let i = 0; i < rows.length; i += CHUNK_RECORDS) {
+    const part = rows.slice(i, i + CHUNK_RECORDS);
+    const b = new ChunkBuilder();
+    const records: StoredRecord[] = [];
+    for (const r of part) {
+      const s = recordOfRow(r);
+      records.push(s);
+      b.add(callFacts(s, undefined, { team: r.team ?? undefined, api: r.api ?? undefined }));
+    }
+    out.push(b.finish(serialize(records)));
+  }
+  return out;
+}
+
+/** PostgreSQL returns BIGINT and NUMERIC columns as strings. */
+const num = (v: number | string | null): number | undefined => (v === null ? undefined : Number(v));
+
+function recordOfRow(r: CallLogRow): StoredRecord {
+  const trace = presentRow(r, true).trace!;
+  const hasAi = r.provider !== null || r.model !== null || r.tokens_input !== null;
+  const ai = trace.annotations?.['ai'] ?? (hasAi
+    ? { provider: r.provider ?? undefined, model: r.model ?? undefined, attempts: num(r.ai_attempts), cost: num(r.cost),
+        tokens: { input: num(r.tokens_input) ?? 0, output: num(r.tokens_output) ?? 0, cached: num(r.tokens_cached) ?? 0, reasoning: num(r.tokens_reasoning) ?? 0, cache_write: 0 } }
+    : undefined);
+  const annotations = ai ? { ...trace.annotations, ai } : trace.annotations;
+  const bodiesText = r.request_body !== null || r.response_body !== null ? { request: r.request_body, response: r.response_body } : undefined;
+  // Rows of stored format 1 kept who decided only in their column (a policy id is scope:owner:name).
+  const decidedBy = trace.decidedBy ?? (r.policy_id !== null ? legacyPolicy(r.policy_id) : undefined);
+  return { ...trace, ...(decidedBy ? { decidedBy } : {}), ...(annotations ? { annotations } : {}), ...(bodiesText ? { bodiesText } : {}) };
+}
+
+function legacyPolicy(id: string): PolicyRef {
+  const parts = id.split(':');
+  const scope = parts[0];
+  return { id, name: parts.at(-1) ?? id, scope: scope === 'global' || scope === 'service' || scope === 'route' || scope === 'consumer' ? scope : 'route' };
+}
