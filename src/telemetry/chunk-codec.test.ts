@@ -30,7 +30,7 @@ describe('call-log chunks', () => {
     const raw = serialize(traces);
     const received = deserialize(raw) as RequestTrace[];
     const facts = received.map((t) => callFacts(t, dims));
-    const [chunk] = encodeChunks(facts, raw, masker);
+    const [chunk] = encodeChunks(facts, [raw], masker);
     expect(chunk!.data).toBe(raw);
     expect(chunk).toMatchObject({ n: 2, tsMin: T0, tsMax: T0 + 5 });
     // A gateway-made id is found by the time it carries; any other id by a term of its own.
@@ -38,12 +38,19 @@ describe('call-log chunks', () => {
     expect(chunkCodec.decode(chunk!.data, chunk!.owners)).toEqual(facts.map((f) => toRow(f)));
   });
 
+  it('gives a long request an id term: its start is too far before the chunk\'s newest for a lookup by time', () => {
+    const long = trace({ requestId: '018bcfc9-bc80-7000-8000-000000000000', timestamp: T0 - 120_000, durationMs: 120_000 });
+    const facts = [trace({}), long].map((t) => callFacts(t, dims));
+    const [chunk] = encodeChunks(facts, undefined, masker);
+    expect(chunk!.terms.filter((t) => t.startsWith('i:'))).toEqual([`i:${long.requestId}`]);
+  });
+
   it('stores captured bodies masked, never the bytes as received', () => {
     const cap = new BodyCapture(1024, true, false);
     cap.request(Buffer.from('{"user":"ann","password":"hunter2"}'));
     const t = trace({ method: 'POST', annotations: { bodies: cap } });
     const raw = serialize([t]);
-    const [chunk] = encodeChunks((deserialize(raw) as RequestTrace[]).map((x) => callFacts(x, dims)), raw, masker);
+    const [chunk] = encodeChunks((deserialize(raw) as RequestTrace[]).map((x) => callFacts(x, dims)), [raw], masker);
     expect(chunk!.data).not.toBe(raw);
     expect(Buffer.from(chunk!.data).includes('hunter2')).toBe(false);
     const [row] = chunkCodec.decode(chunk!.data, chunk!.owners);
@@ -51,10 +58,21 @@ describe('call-log chunks', () => {
     expect(JSON.parse(row!.trace)).toMatchObject({ a: { bodies: { request_bytes: 35, max_bytes: 1024 } } });
   });
 
+  it('keeps the bytes of several batches held for one chunk, in order, without serializing them again', () => {
+    const first = serialize([trace({ requestId: 'a' }), trace({ requestId: 'b' })]);
+    const second = serialize([trace({ requestId: 'c', status: 404 })]);
+    const facts = [...(deserialize(first) as RequestTrace[]), ...(deserialize(second) as RequestTrace[])].map((x) => callFacts(x, dims));
+    const [chunk] = encodeChunks(facts, [first, second], masker);
+    expect(chunk!.data.byteLength).toBe(1 + 4 + 2 * 4 + first.byteLength + second.byteLength);
+    expect(chunk!.terms).toContain('x:404');
+    expect(chunkCodec.decode(chunk!.data, chunk!.owners).map((r) => [r?.request_id, r?.status])).toEqual([['a', 200], ['b', 200], ['c', 404]]);
+    expect(chunkCodec.decode(chunkCodec.remove(chunk!.data, new Set([0])), chunk!.owners).map((r) => r?.request_id)).toEqual([undefined, 'b', 'c']);
+  });
+
   it('removes records in place: the others keep their positions', () => {
     const traces = [trace({ requestId: 'a' }), trace({ requestId: 'b' }), trace({ requestId: 'c' })];
     const raw = serialize(traces);
-    const [chunk] = encodeChunks((deserialize(raw) as RequestTrace[]).map((x) => callFacts(x, dims)), raw, masker);
+    const [chunk] = encodeChunks((deserialize(raw) as RequestTrace[]).map((x) => callFacts(x, dims)), [raw], masker);
     const rows = chunkCodec.decode(chunkCodec.remove(chunk!.data, new Set([1])), chunk!.owners);
     expect(rows.map((r) => r?.request_id)).toEqual(['a', undefined, 'c']);
     expect(rows[2]).toMatchObject({ team: 'payments', api: 'shop-api' });

@@ -1,6 +1,6 @@
 import { deserialize, serialize } from 'node:v8';
 import type { PolicyRef, RequestTrace } from '../core/trace.js';
-import { CHUNK_RECORDS, DENIED_TERM, foundByTime, TERM, type ChunkCodec, type EncodedChunk } from '../store/telemetry/chunks.js';
+import { CHUNK_RECORDS, CHUNK_SPAN_MS, DENIED_TERM, foundByTime, TERM, type ChunkCodec, type EncodedChunk } from '../store/telemetry/chunks.js';
 import type { CallLogRow } from '../store/telemetry/tables.js';
 import { renderBodies, type Masker } from './bodies/mask.js';
 import type { Owner } from './dimensions.js';
@@ -28,6 +28,8 @@ export class ChunkBuilder {
   private readonly terms = new Set<string>();
   private readonly ownerIndex = new Map<string, number>();
   private readonly owners: Owners = { o: [], i: [] };
+  /** Records found by the time in their id, unless they started too long before the chunk's newest. */
+  private readonly timed: RequestTrace[] = [];
   /** Some record captured bodies: the chunk stores them masked, so not the bytes as received. */
   withBodies = false;
   n = 0;
@@ -57,11 +59,14 @@ export class ChunkBuilder {
     terms.add(TERM.status + String(t.status));
     if (f.denied) terms.add(DENIED_TERM);
     if (!foundByTime(t.requestId, t.timestamp)) terms.add(TERM.requestId + t.requestId);
+    else this.timed.push(t);
     if (f.bodies) this.withBodies = true;
     this.n++;
   }
 
   finish(data: Uint8Array): EncodedChunk {
+    // A record that started long before the chunk's newest is found by an id term (see CHUNK_SPAN_MS).
+    for (const t of this.timed) if (t.timestamp < this.tsMax - CHUNK_SPAN_MS) this.terms.add(TERM.requestId + t.requestId);
     return { tsMin: this.tsMin, tsMax: this.tsMax, n: this.n, data, owners: JSON.stringify(this.owners), terms: [...this.terms] };
   }
 }
@@ -74,17 +79,47 @@ function storedRecord(f: CallFacts, masker: Masker): StoredRecord {
 }
 
 /**
- * Chunks of at most CHUNK_RECORDS records. `raw`: the v8 bytes of exactly these traces, as received;
- * stored as they are unless bodies were captured (those are stored masked, never as received).
+ * Chunks of at most CHUNK_RECORDS records. `raws`: the v8 bytes of exactly these traces, batch by
+ * batch as received; stored as they are unless bodies were captured (those are stored masked, never
+ * as received). Without them the traces are serialized here.
  */
-export function encodeChunks(facts: readonly CallFacts[], raw: Uint8Array | undefined, masker: Masker): EncodedChunk[] {
+export function encodeChunks(facts: readonly CallFacts[], raws: readonly Uint8Array[] | undefined, masker: Masker): EncodedChunk[] {
   const out: EncodedChunk[] = [];
   for (let i = 0; i < facts.length; i += CHUNK_RECORDS) {
     const part = facts.length <= CHUNK_RECORDS ? facts : facts.slice(i, i + CHUNK_RECORDS);
     const b = new ChunkBuilder();
     for (const f of part) b.add(f);
-    const asReceived = part === facts && raw !== undefined && !b.withBodies;
-    out.push(b.finish(asReceived ? raw : serialize(part.map((f) => storedRecord(f, masker)))));
+    const asReceived = part === facts && raws !== undefined && raws.length > 0 && !b.withBodies;
+    out.push(b.finish(asReceived ? pack(raws) : serialize(part.map((f) => storedRecord(f, masker)))));
+  }
+  return out;
+}
+
+/**
+ * Several batches' bytes as one chunk: a tag byte (v8's own bytes start with 0xFF), the number of
+ * parts, each part's length (u32 LE), then the parts. One part is stored as it is.
+ */
+const PARTS = 0x01;
+
+function pack(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const head = Buffer.alloc(5 + 4 * parts.length);
+  head[0] = PARTS;
+  head.writeUInt32LE(parts.length, 1);
+  parts.forEach((p, i) => head.writeUInt32LE(p.byteLength, 5 + 4 * i));
+  return Buffer.concat([head, ...parts]);
+}
+
+function unpack(data: Uint8Array): (StoredRecord | null)[] {
+  if (data[0] !== PARTS) return deserialize(data) as (StoredRecord | null)[];
+  const b = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const n = b.readUInt32LE(1);
+  const out: (StoredRecord | null)[] = [];
+  let at = 5 + 4 * n;
+  for (let i = 0; i < n; i++) {
+    const len = b.readUInt32LE(5 + 4 * i);
+    for (const r of deserialize(b.subarray(at, at + len)) as (StoredRecord | null)[]) out.push(r);
+    at += len;
   }
   return out;
 }
@@ -96,7 +131,7 @@ function rowOf(s: StoredRecord, owner: Owner): CallLogRow {
 
 export const chunkCodec: ChunkCodec = {
   decode(data, owners) {
-    const records = deserialize(data) as (StoredRecord | null)[];
+    const records = unpack(data);
     const o = JSON.parse(owners) as Owners;
     return records.map((s, k) => {
       if (!s) return undefined;
@@ -105,7 +140,7 @@ export const chunkCodec: ChunkCodec = {
     });
   },
   remove(data, positions) {
-    const records = deserialize(data) as (StoredRecord | null)[];
+    const records = unpack(data);
     for (const p of positions) records[p] = null;
     return serialize(records);
   },

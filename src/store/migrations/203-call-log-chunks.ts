@@ -23,6 +23,8 @@ export const callLogChunks: Migration = {
       .addColumn('data', pg ? 'bytea' : 'blob', (c) => c.notNull())
       .execute();
     await db.schema.createIndex('call_log_chunks_ts').on('call_log_chunks').columns(['ts_max', 'id']).execute();
+    // Retention finds the chunks that straddle its limit by their earliest record.
+    await db.schema.createIndex('call_log_chunks_ts_min').on('call_log_chunks').column('ts_min').execute();
     await db.schema
       .createTable('call_log_terms')
       .addColumn('term', 'text', (c) => c.notNull())

@@ -1,7 +1,7 @@
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { StoreDialect } from '../open.js';
 import type { Database } from '../schema.js';
-import { CHUNK_RECORDS, DENIED_TERM, ID_TIME_WINDOW_MS, idTime, isDenied, TERM, type ChunkCodec, type EncodedChunk } from './chunks.js';
+import { CHUNK_RECORDS, CHUNK_SPAN_MS, DENIED_TERM, ID_TIME_WINDOW_MS, idTime, isDenied, TERM, type ChunkCodec, type EncodedChunk } from './chunks.js';
 import { int8, type CallLogRow, type TelemetryTables } from './tables.js';
 
 export interface CallLogFilter {
@@ -175,7 +175,8 @@ export class CallLogStore {
     // The id's ASCII bytes appear as they are in the chunk's v8 bytes (a one-byte string).
     const needle = Buffer.from(id, 'latin1');
     const contains = this.dialect === 'postgres' ? sql<SqlBool>`position(${needle}::bytea in data) > 0` : sql<SqlBool>`instr(data, ${needle}) > 0`;
-    return sql<SqlBool>`((ts_max >= ${t - ID_TIME_WINDOW_MS} and ts_min <= ${t + ID_TIME_WINDOW_MS} and ${contains}) or ${byTerm})`;
+    const newest = sql<SqlBool>`ts_max between ${t - ID_TIME_WINDOW_MS} and ${t + ID_TIME_WINDOW_MS + CHUNK_SPAN_MS}`;
+    return sql<SqlBool>`((${newest} and ts_min <= ${t + ID_TIME_WINDOW_MS} and ${contains}) or ${byTerm})`;
   }
 
   private async chunks(where: Expression<SqlBool>[], order: 'asc' | 'desc', after: { ts: number; id: number } | undefined): Promise<ChunkRow[]> {

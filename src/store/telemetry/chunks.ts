@@ -34,6 +34,14 @@ export const CHUNK_RECORDS = 4096;
 /** A gateway-made request id (UUIDv7) carries its request's start time; within this window it needs no term. */
 export const ID_TIME_WINDOW_MS = 2000;
 
+/**
+ * A record found by the time in its id must also have started at most this long before the newest
+ * record of its chunk (else it gets an id term too): a lookup then reads the chunks whose newest
+ * record started within [t − ID_TIME_WINDOW_MS, t + ID_TIME_WINDOW_MS + CHUNK_SPAN_MS], a bounded
+ * range of the chunks' time index, whatever a long request finishing among newer ones did.
+ */
+export const CHUNK_SPAN_MS = 60_000;
+
 const UUID7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The millisecond time of a UUIDv7 request id, or undefined for any other id. */

@@ -4,6 +4,7 @@ import { Store } from '../store.js';
 import { CallLogStore } from './call-logs.js';
 import { RollupStore } from './rollups.js';
 import { chunkCodec, chunksOfRows } from '../../telemetry/chunk-codec.js';
+import { newRequestId } from '../../gateway/request-id.js';
 import { presentRow } from '../../telemetry/record.js';
 import { slicesOf } from '../../telemetry/rollup/accumulator.js';
 import { ROLLUP_MEASURES, type CallLogRow, type RollupRow, type SliceRow } from './tables.js';
@@ -141,6 +142,18 @@ function contract(name: string, open: () => Promise<{ store: Store; cleanup: () 
       expect(presentRow(r!, true).trace).toMatchObject({ requestId: 'req-10', entries: [], decidedBy: { id: 'route:rt:acl', name: 'acl', scope: 'route' } });
       await expect(logs.query({ cursor: 'bm9wZQ' })).rejects.toThrow(/invalid cursor/);
       expect(await logs.get('nope')).toBeUndefined();
+    });
+
+    it('finds a gateway-made request id by the time it carries, and a long request by its id term', async () => {
+      const start = T0 + 900_000;
+      const quick = newRequestId(start + 120_000);
+      const long = newRequestId(start);
+      // One batch: a quick request, and one that started two minutes before it and finished with it.
+      for (const c of chunksOfRows([logRow({ ts: start + 120_000, request_id: quick }), logRow({ ts: start, request_id: long, duration_ms: 120_000 })])) await logs.insert(c);
+      expect((await logs.get(quick))?.ts).toBe(start + 120_000);
+      expect((await logs.get(long))?.ts).toBe(start);
+      expect((await logs.query({ requestId: long })).items.map((r) => r.request_id)).toEqual([long]);
+      expect(await logs.get(newRequestId(start + 30_000))).toBeUndefined();
     });
 
     it('deletes by age in chunks', async () => {

@@ -36,6 +36,25 @@ describe('rollup accumulator', () => {
     }
   });
 
+  it('adds a batch as one request after another would: same cells, totals and sketches', () => {
+    const facts = Array.from({ length: 400 }, (_, i) =>
+      callFacts(trace({
+        // Across a minute boundary, three consumers, two routes, statuses and codes mixed.
+        timestamp: T0 + 59_000 + i * 5, durationMs: (i % 17) * 0.75, consumerId: ['alice', 'bob', 'carol'][i % 3], routeId: i % 2 ? 'orders' : 'users',
+        status: i % 11 === 0 ? 429 : 200, code: i % 11 === 0 ? 'rate.limited' : undefined, answeredBy: i % 11 === 0 ? 'gateway' : 'upstream', bytesOut: i,
+      }), undefined));
+    const one = new RollupAccumulator('n1');
+    for (const f of facts) one.add(f);
+    const batch = new RollupAccumulator('n1');
+    batch.addBatch(facts.slice(0, 150));
+    batch.addBatch(facts.slice(150));
+    const norm = (d: ReturnType<RollupAccumulator['drain']>) => [...d.cells, ...d.slices].map((r) => ({ ...r, latency_sum: Math.round(r.latency_sum * 1e6), latency: DDSketch.deserialize(r.latency).quantile(0.5), overhead: r.overhead }))
+      .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    const a = norm(one.drain(T0));
+    expect(a.length).toBeGreaterThan(50);
+    expect(norm(batch.drain(T0))).toEqual(a);
+  });
+
   it('counts a request in the bucket in which it finished', () => {
     const acc = new RollupAccumulator('n1');
     acc.add(callFacts(trace({ timestamp: T0 + 59_990, durationMs: 20 }), undefined));

@@ -51,6 +51,16 @@ function deltaOf(f: CallFacts): Delta {
   };
 }
 
+/** A request counts in the buckets of the time it finished. */
+function endOf(f: CallFacts): number {
+  return f.trace.timestamp + f.trace.durationMs;
+}
+
+function dimsOf(f: CallFacts): RollupDims {
+  const t = f.trace;
+  return { team: f.owner.team ?? '', api: f.owner.api ?? '', route: t.routeId ?? '', consumer: t.consumerId ?? '', provider: f.ai?.provider ?? '', model: f.ai?.model ?? '' };
+}
+
 /** The running totals of one (grain, bucket, dimensions) cell. */
 class Cell {
   requests = 0;
@@ -92,6 +102,27 @@ class Cell {
     if (d.code !== undefined) this.codes[d.code] = (this.codes[d.code] ?? 0) + 1;
     this.latency.addAt(d.latency, d.latencyKey);
     if (d.overhead !== undefined) this.overhead.addAt(d.overhead, d.overheadKey);
+    this.dirty = true;
+  }
+
+  /** Adds what another cell counted (a batch's group, see RollupAccumulator.addBatch). */
+  merge(o: Cell): void {
+    this.requests += o.requests;
+    this.denied += o.denied;
+    this.clientErrors += o.clientErrors;
+    this.serverErrors += o.serverErrors;
+    this.bytesIn += o.bytesIn;
+    this.bytesOut += o.bytesOut;
+    this.tokensInput += o.tokensInput;
+    this.tokensOutput += o.tokensOutput;
+    this.tokensCached += o.tokensCached;
+    this.tokensReasoning += o.tokensReasoning;
+    this.cost += o.cost;
+    this.latencySum += o.latencySum;
+    for (const k in o.statuses) this.statuses[k] = (this.statuses[k] ?? 0) + o.statuses[k]!;
+    for (const k in o.codes) this.codes[k] = (this.codes[k] ?? 0) + o.codes[k]!;
+    this.latency.merge(o.latency);
+    this.overhead.merge(o.overhead);
     this.dirty = true;
   }
 
@@ -159,18 +190,36 @@ export class RollupAccumulator {
   constructor(private readonly node: string, private readonly maxCells = MAX_CELLS_PER_BUCKET) {}
 
   add(f: CallFacts): void {
-    const t = f.trace;
-    const end = t.timestamp + t.durationMs;
-    const dims: RollupDims = {
-      team: f.owner.team ?? '',
-      api: f.owner.api ?? '',
-      route: t.routeId ?? '',
-      consumer: t.consumerId ?? '',
-      provider: f.ai?.provider ?? '',
-      model: f.ai?.model ?? '',
-    };
-    const key = fullKey(dims);
+    const dims = dimsOf(f);
     const d = deltaOf(f);
+    this.count(dims, endOf(f), (c) => c.add(d));
+  }
+
+  /**
+   * Adds a batch: its requests are first summed per (minute, full cell), then each sum goes into the
+   * 24 cells it counts in — one cell update per request instead of 24 when, as usual, a batch holds
+   * many requests of the same route and consumer. The same totals and sketches as `add` one by one.
+   */
+  addBatch(facts: readonly CallFacts[]): void {
+    if (facts.length === 1) {
+      this.add(facts[0]!);
+      return;
+    }
+    const groups = new Map<string, { dims: RollupDims; end: number; sum: Cell }>();
+    for (const f of facts) {
+      const dims = dimsOf(f);
+      const end = endOf(f);
+      const key = `${end - (end % GRAIN_MS.minute)}\u0003${fullKey(dims)}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { dims, end, sum: new Cell({ dims }) }));
+      g.sum.add(deltaOf(f));
+    }
+    for (const g of groups.values()) this.count(g.dims, g.end, (c) => c.merge(g.sum));
+  }
+
+  /** Applies `update` to the full cell and the slices of `dims` in the minute, hour and day that `end` falls in. */
+  private count(dims: RollupDims, end: number, update: (c: Cell) => void): void {
+    const key = fullKey(dims);
     for (const g of GRAINS) {
       const b = this.bucket(g, end - (end % GRAIN_MS[g]));
       let c = b.cells.get(key);
@@ -179,8 +228,8 @@ export class RollupAccumulator {
         // A folded cell mixes many dimension values: its requests find their own slices.
         if ('dims' in c.id && c.id.dims === dims) c.slices = this.slices(b, dims);
       }
-      c.add(d);
-      for (const s of c.slices ?? this.slices(b, dims)) s.add(d);
+      update(c);
+      for (const s of c.slices ?? this.slices(b, dims)) update(s);
     }
   }
 

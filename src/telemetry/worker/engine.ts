@@ -32,6 +32,38 @@ export interface EngineOptions {
 
 const DAY = 86_400_000;
 
+/** A call-log chunk is written once it holds this many records… */
+export const CHUNK_MIN_RECORDS = 256;
+/** …or its oldest batch waited this long (ms). */
+export const CHUNK_MAX_WAIT_MS = 1000;
+
+/** Batches held for the next chunk, with the bytes each came in. */
+class PendingChunk {
+  private facts: CallFacts[] = [];
+  /** The bytes of each batch, in order; undefined once a batch came without them (an in-process caller). */
+  private raws: Uint8Array[] | undefined = [];
+  since = 0;
+
+  get n(): number {
+    return this.facts.length;
+  }
+
+  push(facts: readonly CallFacts[], raw: Uint8Array | undefined): void {
+    if (this.facts.length === 0) this.since = Date.now();
+    for (const f of facts) this.facts.push(f);
+    if (raw && this.raws) this.raws.push(raw);
+    else this.raws = undefined;
+  }
+
+  take(): { facts: CallFacts[]; raws: Uint8Array[] | undefined } | undefined {
+    if (this.facts.length === 0) return undefined;
+    const out = { facts: this.facts, raws: this.raws };
+    this.facts = [];
+    this.raws = [];
+    return out;
+  }
+}
+
 /**
  * Everything done with a finished request off the request path: call-log rows (masked bodies
  * included), rollups, metrics, export sinks and spans. Runs in the telemetry worker, which owns its
@@ -50,6 +82,7 @@ export class TelemetryEngine {
   private spans: SpanSink | undefined;
   private configuredKey = '';
   private readonly sinkEvents: SinkEvents;
+  private readonly pending = new PendingChunk();
 
   private constructor(private readonly conn: ReturnType<typeof openTelemetryConnection>, private readonly o: EngineOptions) {
     this.logs = new CallLogStore(conn.db, conn.dialect, chunkCodec);
@@ -110,7 +143,7 @@ export class TelemetryEngine {
 
   /**
    * Processes a batch of finished requests (in the order they finished). `raw`: the v8 bytes the
-   * batch came in (the worker message), stored as they are as the call-log chunk.
+   * batch came in (the worker message), stored as they are in the call-log chunk.
    */
   async ingest(traces: readonly RequestTrace[], raw?: Uint8Array): Promise<void> {
     const s = this.settings;
@@ -120,22 +153,35 @@ export class TelemetryEngine {
       const f = callFacts(t, this.dims.get(t.configVersion) ?? this.latestDims);
       facts[i] = f;
       this.metrics.observe(f);
-      if (s.analytics.enabled) this.acc.add(f);
       if (this.spans) this.trace(f);
     }
     this.metrics.flush();
+    if (s.analytics.enabled) this.acc.addBatch(facts);
     if (facts.length === 0) return;
     if (this.sinks.length > 0) {
       const records: CallLog[] = facts.map((f) => presentRow(toRow(f, f.bodies ? renderBodies(f.bodies, this.masker) : undefined), true));
       await Promise.all(this.sinks.map((k) => k.push(records)));
     }
     if (!s.logs.enabled) return;
+    this.pending.push(facts, raw);
+    if (this.pending.n >= CHUNK_MIN_RECORDS || Date.now() - this.pending.since >= CHUNK_MAX_WAIT_MS) await this.flushLogs();
+  }
+
+  /**
+   * Writes the batches held for the next call-log chunk. Batches are held until a chunk has
+   * CHUNK_MIN_RECORDS records or the oldest waited CHUNK_MAX_WAIT_MS (the worker's timer calls this,
+   * and every read of call logs first), so that a quiet gateway writes one chunk a second, not one
+   * per 50 ms batch.
+   */
+  async flushLogs(): Promise<void> {
+    const p = this.pending.take();
+    if (!p) return;
     try {
-      for (const c of encodeChunks(facts, raw, this.masker)) await this.logs.insert(c);
-      this.metrics.written.inc(facts.length);
+      for (const c of encodeChunks(p.facts, p.raws, this.masker)) await this.logs.insert(c);
+      this.metrics.written.inc(p.facts.length);
     } catch (err) {
-      this.metrics.writeFailures.inc(facts.length);
-      this.o.log('error', { err: String(err), records: facts.length }, 'call-log write failed: records dropped');
+      this.metrics.writeFailures.inc(p.facts.length);
+      this.o.log('error', { err: String(err), records: p.facts.length }, 'call-log write failed: records dropped');
     }
   }
 
@@ -163,6 +209,7 @@ export class TelemetryEngine {
   /** Deletes what is older than each store's retention. */
   async retention(now = Date.now()): Promise<Record<string, number>> {
     const s = this.settings;
+    await this.flushLogs();
     const out: Record<string, number> = { call_logs: await this.logs.deleteOlderThan(now - s.logs.retentionDays * DAY) };
     for (const g of ['minute', 'hour', 'day'] as RollupGrain[]) {
       out[`rollups_${g}`] = await this.rollups.deleteOlderThan(g, now - s.analytics.retentionDays[g] * DAY - GRAIN_MS[g]);
@@ -172,11 +219,13 @@ export class TelemetryEngine {
 
   /** A page of records as presented (summaries: no trace, no bodies). */
   async queryLogs(f: CallLogFilter): Promise<CallLogList> {
+    await this.flushLogs();
     const page = await this.logs.query(f);
     return { items: page.items.map((r) => presentRow(r)), ...(page.next !== undefined ? { next: page.next } : {}) };
   }
 
   async getLog(requestId: string): Promise<CallLog | undefined> {
+    await this.flushLogs();
     const r = await this.logs.get(requestId);
     return r ? presentRow(r, true) : undefined;
   }
@@ -193,7 +242,19 @@ export class TelemetryEngine {
     return this.settings.analytics.flushMs;
   }
 
+  /** Records held for the next call-log chunk, not written yet. */
+  get heldRecords(): number {
+    return this.pending.n;
+  }
+
+  /** A cursor after the newest record (what was held is written first). */
+  async tailCursor(): Promise<string> {
+    await this.flushLogs();
+    return this.logs.tailCursor();
+  }
+
   async close(): Promise<void> {
+    await this.flushLogs();
     await this.flushRollups(Date.now());
     const deadline = new Promise<void>((r) => setTimeout(r, 10_000).unref());
     await Promise.race([Promise.all(this.sinks.map((k) => k.close())), deadline]);

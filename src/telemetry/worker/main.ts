@@ -1,7 +1,7 @@
 import { deserialize } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RequestTrace } from '../../core/trace.js';
-import { TelemetryEngine } from './engine.js';
+import { CHUNK_MAX_WAIT_MS, TelemetryEngine } from './engine.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 
 /**
@@ -13,9 +13,24 @@ const init = workerData as WorkerInit;
 const send = (m: FromWorker): void => port.postMessage(m);
 const engine = await TelemetryEngine.open({ ...init, log: (level, obj, msg) => send({ t: 'log', level, obj, msg }) });
 
+/**
+ * Records received and not acknowledged yet. A batch is acknowledged once written, so that what a
+ * crash loses is counted as dropped: the engine may hold batches for a fuller call-log chunk.
+ */
+let unacked = 0;
+const ackWritten = (): void => {
+  if (unacked > 0 && engine.heldRecords === 0) {
+    send({ t: 'ack', n: unacked });
+    unacked = 0;
+  }
+};
+
 let chain: Promise<void> = Promise.resolve();
 const enqueue = (fn: () => Promise<void> | void): void => {
-  chain = chain.then(fn).catch((err: unknown) => send({ t: 'log', level: 'error', obj: { err: String(err) }, msg: 'telemetry worker task failed' }));
+  chain = chain
+    .then(fn)
+    .catch((err: unknown) => send({ t: 'log', level: 'error', obj: { err: String(err) }, msg: 'telemetry worker task failed' }))
+    .then(ackWritten);
 };
 
 let flushTimer: NodeJS.Timeout | undefined;
@@ -24,6 +39,8 @@ const scheduleFlush = (): void => {
   flushTimer = setInterval(() => enqueue(() => engine.flushRollups().then(() => undefined)), engine.flushMs);
 };
 scheduleFlush();
+// Call-log batches held for a fuller chunk are written within CHUNK_MAX_WAIT_MS.
+const logsTimer = setInterval(() => enqueue(() => engine.flushLogs()), CHUNK_MAX_WAIT_MS);
 const retentionTimer = setInterval(() => enqueue(runRetention), 3_600_000);
 const firstRetention = setTimeout(() => enqueue(runRetention), 30_000);
 
@@ -43,16 +60,19 @@ async function call(id: number, op: string, arg: unknown): Promise<void> {
         value = await engine.getLog(arg as string);
         break;
       case 'tail':
-        value = await engine.logs.tailCursor();
+        value = await engine.tailCursor();
         break;
       case 'analytics':
         await engine.flushRollups();
         value = await engine.analytics(arg as Parameters<TelemetryEngine['analytics']>[0]);
         break;
       case 'metrics':
+        // Records held for a fuller chunk count as written once they are.
+        await engine.flushLogs();
         value = await engine.metrics.text();
         break;
       case 'flush':
+        await engine.flushLogs();
         value = await engine.flushRollups();
         break;
       case 'retention':
@@ -74,7 +94,7 @@ port.on('message', (m: ToWorker) => {
         try {
           await engine.ingest(deserialize(m.data) as RequestTrace[], m.data);
         } finally {
-          send({ t: 'ack', n: m.n });
+          unacked += m.n;
         }
       });
       break;
@@ -95,8 +115,10 @@ port.on('message', (m: ToWorker) => {
       enqueue(async () => {
         if (flushTimer) clearInterval(flushTimer);
         clearInterval(retentionTimer);
+        clearInterval(logsTimer);
         clearTimeout(firstRetention);
         await engine.close();
+        ackWritten();
         send({ t: 'closed' });
         port.close();
       });
