@@ -2,6 +2,7 @@ import { deserialize, serialize } from 'node:v8';
 import type { PolicyRef, RequestTrace } from '../core/trace.js';
 import { CHUNK_RECORDS, CHUNK_SPAN_MS, DENIED_TERM, foundByTime, TERM, type ChunkCodec, type EncodedChunk } from '../store/telemetry/chunks.js';
 import type { CallLogRow } from '../store/telemetry/tables.js';
+import { bodySizes } from './bodies/capture.js';
 import { renderBodies, type Masker } from './bodies/mask.js';
 import type { Owner } from './dimensions.js';
 import { callFacts, presentRow, toRow, type CallFacts } from './record.js';
@@ -22,7 +23,7 @@ interface Owners {
 }
 
 /** Collects what a chunk needs besides its bytes, record by record (in the order they finished). */
-export class ChunkBuilder {
+class ChunkBuilder {
   private tsMin = Infinity;
   private tsMax = -Infinity;
   private readonly terms = new Set<string>();
@@ -73,9 +74,8 @@ export class ChunkBuilder {
 
 function storedRecord(f: CallFacts, masker: Masker): StoredRecord {
   if (!f.bodies) return f.trace;
-  const b = f.bodies;
-  const annotations = { ...f.trace.annotations, bodies: { request_bytes: b.wantRequest ? b.reqSeen : undefined, response_bytes: b.wantResponse ? b.resSeen : undefined, max_bytes: b.max } };
-  return { ...f.trace, annotations, bodiesText: renderBodies(b, masker) };
+  const annotations = { ...f.trace.annotations, bodies: bodySizes(f.bodies) };
+  return { ...f.trace, annotations, bodiesText: renderBodies(f.bodies, masker) };
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { GatewayStep } from '../core/phases.js';
 import type { Outcome, PolicyRef, PolicyScope, RequestTrace, TraceEntry } from '../core/trace.js';
 import { int8, type CallLogRow } from '../store/telemetry/tables.js';
-import type { CapturedBodies } from './bodies/capture.js';
+import { bodySizes, type CapturedBodies } from './bodies/capture.js';
 import { ownerOf, type DimensionTable, type Owner } from './dimensions.js';
 
 /** What an AI call adds (the AI module's `annotations.ai`). */
@@ -147,7 +147,7 @@ function storedTrace(f: CallFacts): string {
   if (f.bodies && annotations) {
     const { bodies, ...rest } = annotations;
     const b = bodies as CapturedBodies;
-    annotations = { ...rest, bodies: { request_bytes: b.wantRequest ? b.reqSeen : undefined, response_bytes: b.wantResponse ? b.resSeen : undefined, max_bytes: b.max } };
+    annotations = { ...rest, bodies: bodySizes(b) };
   }
   const stored: StoredTraceV2 = { v: 2, e: t.entries.map(storeEntry), ...(t.decidedBy ? { d: t.decidedBy } : {}), ...(annotations ? { a: annotations } : {}) };
   return JSON.stringify(stored);

@@ -39,9 +39,20 @@ export class BodyCapture implements BodyTap {
   }
 
   /** What the trace shows (`sluice explain`, stored denials): sizes, never content. */
-  toJSON(): { request_bytes?: number; response_bytes?: number; max_bytes: number } {
-    return { request_bytes: this.wantRequest ? this.reqSeen : undefined, response_bytes: this.wantResponse ? this.resSeen : undefined, max_bytes: this.max };
+  toJSON(): BodySizes {
+    return bodySizes(this);
   }
+}
+
+/** What a trace shows of captured bodies: their sizes, never their content. */
+export interface BodySizes {
+  readonly request_bytes?: number;
+  readonly response_bytes?: number;
+  readonly max_bytes: number;
+}
+
+export function bodySizes(b: Pick<CapturedBodies, 'wantRequest' | 'wantResponse' | 'reqSeen' | 'resSeen' | 'max'>): BodySizes {
+  return { request_bytes: b.wantRequest ? b.reqSeen : undefined, response_bytes: b.wantResponse ? b.resSeen : undefined, max_bytes: b.max };
 }
 
 /** The shape a capture has after crossing to the worker (structured clone keeps fields, not methods). */
