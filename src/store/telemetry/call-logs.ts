@@ -179,14 +179,15 @@ export class CallLogStore {
     return sql<SqlBool>`((${newest} and ts_min <= ${t + ID_TIME_WINDOW_MS} and ${contains}) or ${byTerm})`;
   }
 
-  private async chunks(where: Expression<SqlBool>[], order: 'asc' | 'desc', after: { ts: number; id: number } | undefined): Promise<ChunkRow[]> {
+  /** The next ROUND chunks in `order`, after the chunk `after` (the last of the previous round). */
+  private async chunks(where: Expression<SqlBool>[], order: 'asc' | 'desc', after: ChunkRow | undefined): Promise<ChunkRow[]> {
     let q = this.db.selectFrom('call_log_chunks').select(['id', 'ts_max', 'data', 'owners']);
     for (const w of where) q = q.where(w);
     if (order === 'asc') {
       if (after) q = q.where('id', '>', after.id);
       q = q.orderBy('id', 'asc');
     } else {
-      if (after) q = q.where((eb) => eb.or([eb('ts_max', '<', after.ts), eb.and([eb('ts_max', '=', after.ts), eb('id', '<', after.id)])]));
+      if (after) q = q.where((eb) => eb.or([eb('ts_max', '<', after.ts_max), eb.and([eb('ts_max', '=', after.ts_max), eb('id', '<', after.id)])]));
       q = q.orderBy('ts_max', 'desc').orderBy('id', 'desc');
     }
     const rows = await q.limit(ROUND).execute();
@@ -207,7 +208,7 @@ export class CallLogStore {
   private async forward(where: Expression<SqlBool>[], match: (r: ChunkRecord) => boolean, limit: number, from: { chunk: number; pos: number } | undefined, given: string | undefined): Promise<CallLogPage> {
     const items: CallLogSummary[] = [];
     let next = from;
-    let after: { ts: number; id: number } | undefined;
+    let after: ChunkRow | undefined;
     for (;;) {
       const batch = await this.chunks(where, 'asc', after);
       for (const ch of batch) {
@@ -220,7 +221,7 @@ export class CallLogStore {
         }
       }
       if (batch.length < ROUND) break;
-      after = { ts: 0, id: batch.at(-1)!.id };
+      after = batch.at(-1);
     }
     return { items, next: next ? encodeCursor({ order: 'asc', ...next }) : given ?? (await this.tailCursor()) };
   }
@@ -231,7 +232,7 @@ export class CallLogStore {
    */
   private async backward(where: Expression<SqlBool>[], match: (r: ChunkRecord) => boolean, limit: number, before: Place | undefined): Promise<CallLogPage> {
     let best: ChunkRecord[] = [];
-    let after: { ts: number; id: number } | undefined;
+    let after: ChunkRow | undefined;
     const isBefore = before ? (r: ChunkRecord) => newerFirst(r, before) > 0 : () => true;
     for (;;) {
       const batch = await this.chunks(where, 'desc', after);
@@ -241,7 +242,7 @@ export class CallLogStore {
       const last = batch.at(-1);
       if (!last || batch.length < ROUND) break;
       if (best.length === limit && best[limit - 1]!.ts > last.ts_max) break;
-      after = { ts: last.ts_max, id: last.id };
+      after = last;
     }
     const tail = best.length === limit ? best[limit - 1] : undefined;
     return { items: best.map(summary), next: tail ? encodeCursor({ order: 'desc', ts: tail.ts, chunk: tail.chunk, pos: tail.pos }) : undefined };
@@ -249,20 +250,21 @@ export class CallLogStore {
 
   /** A cursor positioned after the newest record: following from it shows only what comes next. */
   async tailCursor(): Promise<string> {
-    const r = await this.db.selectFrom('call_log_chunks').select(['id', 'data', 'owners']).orderBy('id', 'desc').limit(1).executeTakeFirst();
-    return encodeCursor({ order: 'asc', chunk: r ? int8(r.id) : 0, pos: r ? this.codec.decode(r.data, r.owners).length : 0 });
+    // The start of the next chunk to be written: nothing to decode.
+    const r = await this.db.selectFrom('call_log_chunks').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
+    return encodeCursor({ order: 'asc', chunk: int8(r?.id ?? 0) + 1, pos: 0 });
   }
 
   /** The full record of a request (trace and bodies); the newest when an id was reused. */
   async get(requestId: string): Promise<StoredCallLog | undefined> {
     let found: ChunkRecord | undefined;
-    let after: { ts: number; id: number } | undefined;
+    let after: ChunkRow | undefined;
     const where = [this.mayHoldId(requestId)];
     for (;;) {
       const batch = await this.chunks(where, 'asc', after);
       for (const ch of batch) for (const r of this.decode(ch)) if (r?.request_id === requestId) found = r;
       if (batch.length < ROUND) break;
-      after = { ts: 0, id: batch.at(-1)!.id };
+      after = batch.at(-1);
     }
     if (!found) return undefined;
     const { chunk, pos, ...row } = found;
