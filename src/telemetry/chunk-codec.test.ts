@@ -4,6 +4,7 @@ import type { RequestTrace } from '../core/trace.js';
 import { Masker } from './bodies/mask.js';
 import { BodyCapture } from './bodies/capture.js';
 import { chunkCodec, encodeChunks } from './chunk-codec.js';
+import { decodeRecords, encodeRecords } from './record-codec.js';
 import { callFacts, toRow } from './record.js';
 import { compileSettings } from './settings.js';
 import type { DimensionTable } from './dimensions.js';
@@ -27,8 +28,8 @@ describe('call-log chunks', () => {
       trace({}),
       trace({ requestId: 'from-a-trusted-caller', timestamp: T0 + 5, status: 403, answeredBy: 'gateway', code: 'acl.denied', consumerId: 'bob', decidedBy: { id: 'route:orders:acl', name: 'acl', scope: 'route' }, entries: [] }),
     ];
-    const raw = serialize(traces);
-    const received = deserialize(raw) as RequestTrace[];
+    const raw = encodeRecords(traces);
+    const received = decodeRecords(raw) as RequestTrace[];
     const facts = received.map((t) => callFacts(t, dims));
     const [chunk] = encodeChunks(facts, [raw], masker);
     expect(chunk!.data).toBe(raw);
@@ -49,8 +50,8 @@ describe('call-log chunks', () => {
     const cap = new BodyCapture(1024, true, false);
     cap.request(Buffer.from('{"user":"ann","password":"hunter2"}'));
     const t = trace({ method: 'POST', annotations: { bodies: cap } });
-    const raw = serialize([t]);
-    const [chunk] = encodeChunks((deserialize(raw) as RequestTrace[]).map((x) => callFacts(x, dims)), [raw], masker);
+    const raw = encodeRecords([t]);
+    const [chunk] = encodeChunks((decodeRecords(raw) as RequestTrace[]).map((x) => callFacts(x, dims)), [raw], masker);
     expect(chunk!.data).not.toBe(raw);
     expect(Buffer.from(chunk!.data).includes('hunter2')).toBe(false);
     const [row] = chunkCodec.decode(chunk!.data, chunk!.owners);
@@ -59,9 +60,9 @@ describe('call-log chunks', () => {
   });
 
   it('keeps the bytes of several batches held for one chunk, in order, without serializing them again', () => {
-    const first = serialize([trace({ requestId: 'a' }), trace({ requestId: 'b' })]);
-    const second = serialize([trace({ requestId: 'c', status: 404 })]);
-    const facts = [...(deserialize(first) as RequestTrace[]), ...(deserialize(second) as RequestTrace[])].map((x) => callFacts(x, dims));
+    const first = encodeRecords([trace({ requestId: 'a' }), trace({ requestId: 'b' })]);
+    const second = encodeRecords([trace({ requestId: 'c', status: 404 })]);
+    const facts = [...(decodeRecords(first) as RequestTrace[]), ...(decodeRecords(second) as RequestTrace[])].map((x) => callFacts(x, dims));
     const [chunk] = encodeChunks(facts, [first, second], masker);
     expect(chunk!.data.byteLength).toBe(1 + 4 + 2 * 4 + first.byteLength + second.byteLength);
     expect(chunk!.terms).toContain('x:404');
@@ -71,10 +72,25 @@ describe('call-log chunks', () => {
 
   it('removes records in place: the others keep their positions', () => {
     const traces = [trace({ requestId: 'a' }), trace({ requestId: 'b' }), trace({ requestId: 'c' })];
-    const raw = serialize(traces);
-    const [chunk] = encodeChunks((deserialize(raw) as RequestTrace[]).map((x) => callFacts(x, dims)), [raw], masker);
+    const raw = encodeRecords(traces);
+    const [chunk] = encodeChunks((decodeRecords(raw) as RequestTrace[]).map((x) => callFacts(x, dims)), [raw], masker);
     const rows = chunkCodec.decode(chunkCodec.remove(chunk!.data, new Set([1])), chunk!.owners);
     expect(rows.map((r) => r?.request_id)).toEqual(['a', undefined, 'c']);
     expect(rows[2]).toMatchObject({ team: 'payments', api: 'shop-api' });
+  });
+
+  it('reads chunks written before record-codec (v8 serializations, stop 14), alone and packed with newer batches', () => {
+    const old = serialize([trace({ requestId: 'a' }), trace({ requestId: 'b', status: 404 })]);
+    const facts = (deserialize(old) as RequestTrace[]).map((x) => callFacts(x, dims));
+    const [chunk] = encodeChunks(facts, [old], masker);
+    expect(chunk!.data).toBe(old);
+    expect(chunkCodec.decode(chunk!.data, chunk!.owners)).toEqual(facts.map((f) => toRow(f)));
+    const newer = encodeRecords([trace({ requestId: 'c' })]);
+    const [mixed] = encodeChunks([...facts, callFacts(trace({ requestId: 'c' }), dims)], [old, newer], masker);
+    expect(chunkCodec.decode(mixed!.data, mixed!.owners).map((r) => r?.request_id)).toEqual(['a', 'b', 'c']);
+    // Removing records from an old chunk rewrites it in the current encoding.
+    const removed = chunkCodec.remove(chunk!.data, new Set([0]));
+    expect(removed[0]).toBe(0x02);
+    expect(chunkCodec.decode(removed, chunk!.owners).map((r) => r?.status)).toEqual([undefined, 404]);
   });
 });

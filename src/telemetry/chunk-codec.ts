@@ -1,4 +1,4 @@
-import { deserialize, serialize } from 'node:v8';
+import { deserialize } from 'node:v8';
 import type { PolicyRef, RequestTrace } from '../core/trace.js';
 import { CHUNK_RECORDS, CHUNK_SPAN_MS, DENIED_TERM, foundByTime, TERM, type ChunkCodec, type EncodedChunk } from '../store/telemetry/chunks.js';
 import type { CallLogRow } from '../store/telemetry/tables.js';
@@ -6,15 +6,14 @@ import { bodySizes } from './bodies/capture.js';
 import { renderBodies, type Masker } from './bodies/mask.js';
 import type { Owner } from './dimensions.js';
 import { callFacts, presentRow, toRow, type CallFacts } from './record.js';
+import { decodeRecords, encodeRecords, RECORDS_TAG, type StoredRecord } from './record-codec.js';
 
 /**
- * What is inside a call-log chunk (src/store/telemetry/chunks.ts): the v8 serialization of the
- * batch's RequestTraces — the very bytes the request path made to hand the batch to the worker, so
- * storing costs no encoding — and, beside it, the team and API of each record.
+ * What is inside a call-log chunk (src/store/telemetry/chunks.ts): the batch's records as
+ * record-codec.ts encodes them — the very bytes the request path made to hand the batch to the
+ * worker, so storing costs no encoding — and, beside it, the team and API of each record. Chunks
+ * written before that codec (stop 14) hold v8 serializations, still read.
  */
-
-/** A record as a chunk holds it: the trace, with its masked bodies when they were captured. */
-type StoredRecord = RequestTrace & { readonly bodiesText?: { readonly request: string | null; readonly response: string | null } };
 
 /** Distinct (team, API) pairs and, per record, the index of its own. */
 interface Owners {
@@ -90,14 +89,14 @@ export function encodeChunks(facts: readonly CallFacts[], raws: readonly Uint8Ar
     const b = new ChunkBuilder();
     for (const f of part) b.add(f);
     const asReceived = part === facts && raws !== undefined && raws.length > 0 && !b.withBodies;
-    out.push(b.finish(asReceived ? pack(raws) : serialize(part.map((f) => storedRecord(f, masker)))));
+    out.push(b.finish(asReceived ? pack(raws) : encodeRecords(part.map((f) => storedRecord(f, masker)))));
   }
   return out;
 }
 
 /**
- * Several batches' bytes as one chunk: a tag byte (v8's own bytes start with 0xFF), the number of
- * parts, each part's length (u32 LE), then the parts. One part is stored as it is.
+ * Several batches' bytes as one chunk: a tag byte (record-codec's bytes start with 0x02, v8's with
+ * 0xFF), the number of parts, each part's length (u32 LE), then the parts. One part is stored as it is.
  */
 const PARTS = 0x01;
 
@@ -110,15 +109,20 @@ function pack(parts: readonly Uint8Array[]): Uint8Array {
   return Buffer.concat([head, ...parts]);
 }
 
+/** One part: record-codec bytes, or a v8 serialization (chunks written before record-codec). */
+function records(part: Uint8Array): (StoredRecord | null)[] {
+  return part[0] === RECORDS_TAG ? decodeRecords(part) : (deserialize(part) as (StoredRecord | null)[]);
+}
+
 function unpack(data: Uint8Array): (StoredRecord | null)[] {
-  if (data[0] !== PARTS) return deserialize(data) as (StoredRecord | null)[];
+  if (data[0] !== PARTS) return records(data);
   const b = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   const n = b.readUInt32LE(1);
   const out: (StoredRecord | null)[] = [];
   let at = 5 + 4 * n;
   for (let i = 0; i < n; i++) {
     const len = b.readUInt32LE(5 + 4 * i);
-    for (const r of deserialize(b.subarray(at, at + len)) as (StoredRecord | null)[]) out.push(r);
+    for (const r of records(b.subarray(at, at + len))) out.push(r);
     at += len;
   }
   return out;
@@ -131,18 +135,17 @@ function rowOf(s: StoredRecord, owner: Owner): CallLogRow {
 
 export const chunkCodec: ChunkCodec = {
   decode(data, owners) {
-    const records = unpack(data);
     const o = JSON.parse(owners) as Owners;
-    return records.map((s, k) => {
+    return unpack(data).map((s, k) => {
       if (!s) return undefined;
       const [team, api] = o.o[o.i[k] ?? -1] ?? [null, null];
       return rowOf(s, { team: team ?? undefined, api: api ?? undefined });
     });
   },
   remove(data, positions) {
-    const records = unpack(data);
-    for (const p of positions) records[p] = null;
-    return serialize(records);
+    const kept = unpack(data);
+    for (const p of positions) kept[p] = null;
+    return encodeRecords(kept);
   },
 };
 
@@ -161,7 +164,7 @@ export function chunksOfRows(rows: readonly CallLogRow[]): EncodedChunk[] {
       records.push(s);
       b.add(callFacts(s, undefined, { team: r.team ?? undefined, api: r.api ?? undefined }));
     }
-    out.push(b.finish(serialize(records)));
+    out.push(b.finish(encodeRecords(records)));
   }
   return out;
 }

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { serialize } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { RequestTrace } from '../../core/trace.js';
+import { encodeRecords } from '../record-codec.js';
 import type { FromWorker, ToWorker, WorkerInit, WorkerOps } from './protocol.js';
 
 /** The compiled worker script (from the TypeScript sources under vitest: the build's copy). */
@@ -127,11 +127,10 @@ export class WorkerClient {
   post(records: RequestTrace[]): boolean {
     const w = this.worker;
     if (!w) return false;
-    // Serialized here, as postMessage would, but into bytes the worker keeps: they are the call-log
-    // chunk it stores. Transferred, not copied, when the buffer is the bytes' own.
-    const data = serialize(records);
-    const own = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
-    w.postMessage({ t: 'records', data, n: records.length } satisfies ToWorker, own ? [data.buffer] : []);
+    // Encoded here into the bytes the worker keeps: they are the call-log chunk it stores
+    // (record-codec.ts). Transferred, not copied: the buffer is the bytes' own.
+    const data = encodeRecords(records);
+    w.postMessage({ t: 'records', data, n: records.length } satisfies ToWorker, [data.buffer]);
     this.inflight += records.length;
     return true;
   }

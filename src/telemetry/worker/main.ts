@@ -1,6 +1,6 @@
-import { deserialize } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RequestTrace } from '../../core/trace.js';
+import { decodeRecords } from '../record-codec.js';
 import { CHUNK_MAX_WAIT_MS, TelemetryEngine } from './engine.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 
@@ -92,7 +92,7 @@ port.on('message', (m: ToWorker) => {
     case 'records':
       enqueue(async () => {
         try {
-          await engine.ingest(deserialize(m.data) as RequestTrace[], m.data);
+          await engine.ingest(decodeRecords(m.data) as RequestTrace[], m.data);
         } finally {
           unacked += m.n;
         }

@@ -22,7 +22,7 @@ export interface WorkerOps {
 }
 
 export type ToWorker =
-  /** A batch of RequestTraces, v8-serialized by the sender (the bytes become the call-log chunk). */
+  /** A batch of RequestTraces, encoded by the sender (record-codec.ts; the bytes become the call-log chunk). */
   | { readonly t: 'records'; readonly data: Uint8Array; readonly n: number }
   | { readonly t: 'settings'; readonly settings: TelemetrySettings }
   | { readonly t: 'dims'; readonly table: DimensionTable }
