@@ -1,16 +1,17 @@
 import type { Logger } from 'pino';
 import type { RequestTrace } from '../core/trace.js';
 import { BodyCapture } from './bodies/capture.js';
+import { RecordBatchEncoder } from './record-codec.js';
 import type { WorkerClient } from './worker/client.js';
 
 /**
- * The only telemetry work on the request path: append the finished trace to a bounded buffer.
- * Batches are handed to the worker from a timer (never inside a request's callback). When the
- * buffer plus what the worker has not acknowledged reaches the bound, records are dropped and
- * counted; the request never waits.
+ * The only telemetry work on the request path: encode the finished trace into the batch being
+ * filled (record-codec.ts), bounded. Batches are handed to the worker from a timer (never inside a
+ * request's callback). When the batch plus what the worker has not acknowledged reaches the bound,
+ * records are dropped and counted; the request never waits.
  */
 export class RecordFeed {
-  private buf: RequestTrace[] = [];
+  private batch = new RecordBatchEncoder();
   private scheduled = false;
   private lastWarning = 0;
   dropped = 0;
@@ -21,43 +22,38 @@ export class RecordFeed {
   }
 
   readonly push = (t: RequestTrace): void => {
-    if (this.buf.length + this.worker.inflight >= this.capacity) {
+    const batch = this.batch;
+    if (batch.count + this.worker.inflight >= this.capacity) {
       this.drop(1);
       return;
     }
-    this.buf.push(t);
-    if (this.buf.length >= this.batchSize && !this.scheduled) {
+    try {
+      batch.add(t);
+    } catch (err) {
+      // Not expected (what cannot be stored is stored as undefined): the record is lost, not the batch.
+      this.log.error({ err }, 'call-log record could not be encoded');
+      this.drop(1);
+      return;
+    }
+    // The captured bytes are in the batch now; the trace ring keeps only their sizes.
+    const b = t.annotations?.['bodies'];
+    if (b instanceof BodyCapture) b.release();
+    if (batch.count >= this.batchSize && !this.scheduled) {
       this.scheduled = true;
       setImmediate(this.ship);
     }
   };
 
   get buffered(): number {
-    return this.buf.length + this.worker.inflight;
+    return this.batch.count + this.worker.inflight;
   }
 
   readonly ship = (): void => {
     this.scheduled = false;
-    if (this.buf.length === 0) return;
-    const batch = this.buf;
-    this.buf = [];
-    let ok: boolean;
-    try {
-      ok = this.worker.post(batch);
-    } catch {
-      // Something a module annotated cannot be cloned (a function, a socket…): send its JSON form.
-      try {
-        ok = this.worker.post(batch.map((t) => JSON.parse(JSON.stringify(t)) as RequestTrace));
-      } catch (err) {
-        this.log.error({ err }, 'call-log batch could not be serialized');
-        ok = false;
-      }
-    }
-    if (!ok) this.drop(batch.length);
-    for (const t of batch) {
-      const b = t.annotations?.['bodies'];
-      if (b instanceof BodyCapture) b.release();
-    }
+    const batch = this.batch;
+    if (batch.count === 0) return;
+    this.batch = new RecordBatchEncoder();
+    if (!this.worker.post(batch.finish(), batch.count)) this.drop(batch.count);
   };
 
   private drop(n: number): void {

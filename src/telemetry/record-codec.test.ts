@@ -2,7 +2,7 @@ import { deserialize, serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import type { RequestTrace } from '../core/trace.js';
 import { BodyCapture } from './bodies/capture.js';
-import { decodeRecords, encodeRecords, RECORDS_TAG, type StoredRecord } from './record-codec.js';
+import { decodeRecords, encodeRecords, RecordBatchEncoder, RECORDS_TAG, type StoredRecord } from './record-codec.js';
 
 const T0 = 1_700_000_000_123;
 
@@ -68,6 +68,16 @@ describe('call-log record codec', () => {
     for (let d = r!.annotations!['deep'] as Deep | undefined; d; d = d.next) depth++;
     expect(depth).toBeGreaterThan(20);
     expect(depth).toBeLessThan(40);
+  });
+
+  it('leaves the batch as it was when a record fails to encode (a getter that throws): the others are kept', () => {
+    const batch = new RecordBatchEncoder();
+    batch.add(trace({ requestId: 'a' }));
+    const bad = trace({ requestId: 'b', routeId: 'only-in-the-bad-one', annotations: { get boom(): unknown { throw new Error('no') } } });
+    expect(() => batch.add(bad)).toThrow('no');
+    batch.add(trace({ requestId: 'c', routeId: 'only-in-the-bad-one' }));
+    expect(batch.count).toBe(2);
+    expect(decodeRecords(batch.finish()).map((r) => [r?.requestId, r?.routeId])).toEqual([['a', 'orders'], ['c', 'only-in-the-bad-one']]);
   });
 
   it('is several times smaller than v8 serialization for a batch of like requests', () => {

@@ -3,8 +3,6 @@ import { sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import type { RequestTrace } from '../../core/trace.js';
-import { encodeRecords } from '../record-codec.js';
 import type { FromWorker, ToWorker, WorkerInit, WorkerOps } from './protocol.js';
 
 /** The compiled worker script (from the TypeScript sources under vitest: the build's copy). */
@@ -123,15 +121,16 @@ export class WorkerClient {
     this.worker?.postMessage(m);
   }
 
-  /** Hands a batch over; false when the worker is down (the caller counts the batch as dropped). */
-  post(records: RequestTrace[]): boolean {
+  /**
+   * Hands a batch of `n` records over, as record-codec.ts encoded them: the bytes the worker keeps
+   * as the call-log chunk it stores. Transferred, not copied (the buffer is the bytes' own). False
+   * when the worker is down (the caller counts the batch as dropped).
+   */
+  post(data: Uint8Array<ArrayBuffer>, n: number): boolean {
     const w = this.worker;
     if (!w) return false;
-    // Encoded here into the bytes the worker keeps: they are the call-log chunk it stores
-    // (record-codec.ts). Transferred, not copied: the buffer is the bytes' own.
-    const data = encodeRecords(records);
-    w.postMessage({ t: 'records', data, n: records.length } satisfies ToWorker, [data.buffer]);
-    this.inflight += records.length;
+    w.postMessage({ t: 'records', data, n } satisfies ToWorker, [data.buffer]);
+    this.inflight += n;
     return true;
   }
 
