@@ -5,6 +5,8 @@ import { Masker } from './bodies/mask.js';
 import { BodyCapture } from './bodies/capture.js';
 import { chunkCodec, encodeChunks } from './chunk-codec.js';
 import { decodeRecords, encodeRecords } from './record-codec.js';
+import { idTime } from '../store/telemetry/chunks.js';
+import { newRequestId } from '../gateway/request-id.js';
 import { callFacts, toRow } from './record.js';
 import { compileSettings } from './settings.js';
 import type { DimensionTable } from './dimensions.js';
@@ -92,5 +94,27 @@ describe('call-log chunks', () => {
     const removed = chunkCodec.remove(chunk!.data, new Set([0]));
     expect(removed[0]).toBe(0x02);
     expect(chunkCodec.decode(removed, chunk!.owners).map((r) => r?.status)).toEqual([undefined, 404]);
+  });
+
+  it('has the term of every value, whether records alternate or come in runs, and each record its own team and API', () => {
+    const wide: DimensionTable = { version: 1, routes: { orders: { team: 'payments', api: 'shop-api' }, users: { team: 'identity', api: 'users-api' } }, services: {} };
+    const kinds: Partial<RequestTrace>[] = [{}, { routeId: 'users', consumerId: 'ann' }, { status: 404 }, { routeId: 'users', status: 500, code: 'upstream.error' }];
+    const traces = Array.from({ length: 40 }, (_, i) => trace({ requestId: `id-${i}`, ...kinds[i < 20 ? i % 4 : Math.floor(i / 5) % 4] }));
+    const facts = traces.map((t) => callFacts(t, wide));
+    const [chunk] = encodeChunks(facts, undefined, masker);
+    const terms = [...chunk!.terms].filter((t) => !t.startsWith('i:')).sort();
+    expect(terms).toEqual(['a:shop-api', 'a:users-api', 'c:upstream.error', 'r:orders', 'r:users', 's:shop', 't:identity', 't:payments', 'u:ann', 'x:200', 'x:404', 'x:500']);
+    expect(chunkCodec.decode(chunk!.data, chunk!.owners).map((r) => [r?.route_id, r?.team, r?.api])).toEqual(
+      traces.map((t) => [t.routeId, t.routeId === 'users' ? 'identity' : 'payments', t.routeId === 'users' ? 'users-api' : 'shop-api']),
+    );
+  });
+
+  it('reads the time of a gateway-made (UUIDv7) request id, and of no other id', () => {
+    const ts = 1_733_312_345_678;
+    const id = newRequestId(ts);
+    expect(idTime(id)).toBe(ts);
+    expect(idTime(id.toUpperCase())).toBe(ts);
+    expect(idTime('018bcfe5-6800-7000-8000-000000000000')).toBe(0x018bcfe56800);
+    for (const other of ['from-a-trusted-caller', crypto.randomUUID(), `${id.slice(0, 35)}g`, `${id.slice(0, 8)}x${id.slice(9)}`, `${id}0`, '']) expect(idTime(other)).toBeUndefined();
   });
 });

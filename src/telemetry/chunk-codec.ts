@@ -30,6 +30,9 @@ class ChunkBuilder {
   private readonly owners: Owners = { o: [], i: [] };
   /** Records found by the time in their id, unless they started too long before the chunk's newest. */
   private readonly timed: RequestTrace[] = [];
+  private lastOwner = -1;
+  /** The values whose terms the previous record added. */
+  private readonly last: { service?: string; route?: string; consumer?: string; provider?: string; model?: string; code?: string; status?: number } = {};
   /** Some record captured bodies: the chunk stores them masked, so not the bytes as received. */
   withBodies = false;
   n = 0;
@@ -38,8 +41,28 @@ class ChunkBuilder {
     const t = f.trace;
     if (t.timestamp < this.tsMin) this.tsMin = t.timestamp;
     if (t.timestamp > this.tsMax) this.tsMax = t.timestamp;
-    const team = f.owner.team ?? null;
-    const api = f.owner.api ?? null;
+    this.owners.i.push(this.ownerOf(f.owner.team ?? null, f.owner.api ?? null));
+    // Consecutive records mostly share their values: a term is added when a value changes.
+    const terms = this.terms;
+    if (t.serviceId !== undefined && t.serviceId !== this.last.service) terms.add(TERM.service + (this.last.service = t.serviceId));
+    if (t.routeId !== undefined && t.routeId !== this.last.route) terms.add(TERM.route + (this.last.route = t.routeId));
+    if (t.consumerId !== undefined && t.consumerId !== this.last.consumer) terms.add(TERM.consumer + (this.last.consumer = t.consumerId));
+    const ai = f.ai;
+    if (ai?.provider !== undefined && ai.provider !== this.last.provider) terms.add(TERM.provider + (this.last.provider = ai.provider));
+    if (ai?.model !== undefined && ai.model !== this.last.model) terms.add(TERM.model + (this.last.model = ai.model));
+    if (t.code && t.code !== this.last.code) terms.add(TERM.code + (this.last.code = t.code));
+    if (t.status !== this.last.status) terms.add(TERM.status + String((this.last.status = t.status)));
+    if (f.denied) terms.add(DENIED_TERM);
+    if (!foundByTime(t.requestId, t.timestamp)) terms.add(TERM.requestId + t.requestId);
+    else this.timed.push(t);
+    if (f.bodies) this.withBodies = true;
+    this.n++;
+  }
+
+  /** The index of a (team, API) pair in the chunk's owners, the previous record's without a lookup. */
+  private ownerOf(team: string | null, api: string | null): number {
+    const last = this.owners.o[this.lastOwner];
+    if (last && last[0] === team && last[1] === api) return this.lastOwner;
     const key = `${team ?? ''}\u0001${api ?? ''}\u0001${team === null ? 0 : 1}${api === null ? 0 : 1}`;
     let k = this.ownerIndex.get(key);
     if (k === undefined) {
@@ -48,20 +71,7 @@ class ChunkBuilder {
       if (team !== null) this.terms.add(TERM.team + team);
       if (api !== null) this.terms.add(TERM.api + api);
     }
-    this.owners.i.push(k);
-    const terms = this.terms;
-    if (t.serviceId !== undefined) terms.add(TERM.service + t.serviceId);
-    if (t.routeId !== undefined) terms.add(TERM.route + t.routeId);
-    if (t.consumerId !== undefined) terms.add(TERM.consumer + t.consumerId);
-    if (f.ai?.provider !== undefined) terms.add(TERM.provider + f.ai.provider);
-    if (f.ai?.model !== undefined) terms.add(TERM.model + f.ai.model);
-    if (t.code) terms.add(TERM.code + t.code);
-    terms.add(TERM.status + String(t.status));
-    if (f.denied) terms.add(DENIED_TERM);
-    if (!foundByTime(t.requestId, t.timestamp)) terms.add(TERM.requestId + t.requestId);
-    else this.timed.push(t);
-    if (f.bodies) this.withBodies = true;
-    this.n++;
+    return (this.lastOwner = k);
   }
 
   finish(data: Uint8Array): EncodedChunk {

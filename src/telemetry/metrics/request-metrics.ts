@@ -9,11 +9,15 @@ interface Pending {
 }
 
 interface RouteSeries {
+  readonly service: string;
+  readonly route: string;
   readonly duration: HistogramSeries;
   readonly gateway: HistogramSeries;
   readonly upstream: HistogramSeries;
   readonly bytesIn: Pending;
   readonly bytesOut: Pending;
+  /** Request counters by status (negative: the gateway answered, positive: the upstream). */
+  readonly statuses: Map<number, Pending>;
 }
 
 const SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -47,7 +51,7 @@ export class RequestMetrics {
    * prom-client once per batch (`flush`): its counters hash and validate the labels on every call.
    */
   private readonly perRoute = new Map<string, RouteSeries>();
-  private readonly perStatus = new Map<string, Pending>();
+  private lastRoute: RouteSeries | undefined;
   private readonly touched = new Set<Pending>();
 
   private pend(p: Pending, n: number): void {
@@ -68,21 +72,28 @@ export class RequestMetrics {
     const t = f.trace;
     const service = t.serviceId ?? '';
     const route = t.routeId ?? '';
-    const rk = `${service}\u0001${route}`;
-    let r = this.perRoute.get(rk);
-    if (!r) {
-      r = {
-        duration: this.duration.series({ service, route }),
-        gateway: this.gateway.series({ service, route }),
-        upstream: this.upstream.series({ service, route }),
-        bytesIn: { counter: this.bytes.labels({ service, route, direction: 'in' }), n: 0 },
-        bytesOut: { counter: this.bytes.labels({ service, route, direction: 'out' }), n: 0 },
-      };
-      this.perRoute.set(rk, r);
+    // Consecutive requests are mostly of one route and status: the previous one's series first.
+    let r = this.lastRoute;
+    if (!r || r.service !== service || r.route !== route) {
+      const rk = `${service}\u0001${route}`;
+      r = this.perRoute.get(rk);
+      if (!r) {
+        r = {
+          service, route,
+          duration: this.duration.series({ service, route }),
+          gateway: this.gateway.series({ service, route }),
+          upstream: this.upstream.series({ service, route }),
+          bytesIn: { counter: this.bytes.labels({ service, route, direction: 'in' }), n: 0 },
+          bytesOut: { counter: this.bytes.labels({ service, route, direction: 'out' }), n: 0 },
+          statuses: new Map(),
+        };
+        this.perRoute.set(rk, r);
+      }
+      this.lastRoute = r;
     }
-    const sk = `${rk}\u0001${t.status}\u0001${t.answeredBy}`;
-    let c = this.perStatus.get(sk);
-    if (!c) this.perStatus.set(sk, (c = { counter: this.requests.labels({ service, route, status: t.status, answered_by: t.answeredBy }), n: 0 }));
+    const sk = t.answeredBy === 'upstream' ? t.status : -t.status;
+    let c = r.statuses.get(sk);
+    if (!c) r.statuses.set(sk, (c = { counter: this.requests.labels({ service, route, status: t.status, answered_by: t.answeredBy }), n: 0 }));
     this.pend(c, 1);
     r.duration.observe(t.durationMs / 1000);
     if (f.overheadMs !== undefined) r.gateway.observe(f.overheadMs / 1000);

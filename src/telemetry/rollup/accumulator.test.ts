@@ -39,8 +39,9 @@ describe('rollup accumulator', () => {
   it('adds a batch as one request after another would: same cells, totals and sketches', () => {
     const facts = Array.from({ length: 400 }, (_, i) =>
       callFacts(trace({
-        // Across a minute boundary, three consumers, two routes, statuses and codes mixed.
-        timestamp: T0 + 59_000 + i * 5, durationMs: (i % 17) * 0.75, consumerId: ['alice', 'bob', 'carol'][i % 3], routeId: i % 2 ? 'orders' : 'users',
+        // Across a minute boundary, three consumers, two routes (changing every request, or in runs),
+        // statuses and codes mixed.
+        timestamp: T0 + 59_000 + i * 5, durationMs: (i % 17) * 0.75, consumerId: ['alice', 'bob', 'carol'][i < 200 ? i % 3 : Math.floor(i / 7) % 3], routeId: (i < 200 ? i : i >> 3) % 2 ? 'orders' : 'users',
         status: i % 11 === 0 ? 429 : 200, code: i % 11 === 0 ? 'rate.limited' : undefined, answeredBy: i % 11 === 0 ? 'gateway' : 'upstream', bytesOut: i,
       }), undefined));
     const one = new RollupAccumulator('n1');

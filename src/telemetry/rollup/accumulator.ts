@@ -61,6 +61,21 @@ function dimsOf(f: CallFacts): RollupDims {
   return { team: f.owner.team ?? '', api: f.owner.api ?? '', route: t.routeId ?? '', consumer: t.consumerId ?? '', provider: f.ai?.provider ?? '', model: f.ai?.model ?? '' };
 }
 
+/** Whether a request has these dimensions (what dimsOf would give, without making the object). */
+function sameDims(d: RollupDims, f: CallFacts): boolean {
+  const t = f.trace;
+  return d.route === (t.routeId ?? '') && d.consumer === (t.consumerId ?? '') && d.api === (f.owner.api ?? '') && d.team === (f.owner.team ?? '') &&
+    d.provider === (f.ai?.provider ?? '') && d.model === (f.ai?.model ?? '');
+}
+
+/** A batch's requests of one minute and full cell, summed (see addBatch). */
+interface BatchGroup {
+  readonly dims: RollupDims;
+  readonly end: number;
+  readonly minute: number;
+  readonly sum: Cell;
+}
+
 /** The running totals of one (grain, bucket, dimensions) cell. */
 class Cell {
   requests = 0;
@@ -205,13 +220,21 @@ export class RollupAccumulator {
       this.add(facts[0]!);
       return;
     }
-    const groups = new Map<string, { dims: RollupDims; end: number; sum: Cell }>();
+    const groups = new Map<string, BatchGroup>();
+    // Consecutive requests are mostly of one route, consumer and minute: compared field by field
+    // with the previous request's group before a key is built and looked up.
+    let last: BatchGroup | undefined;
     for (const f of facts) {
-      const dims = dimsOf(f);
       const end = endOf(f);
-      const key = `${end - (end % GRAIN_MS.minute)}\u0003${fullKey(dims)}`;
-      let g = groups.get(key);
-      if (!g) groups.set(key, (g = { dims, end, sum: new Cell({ dims }) }));
+      const minute = end - (end % GRAIN_MS.minute);
+      let g = last;
+      if (!g || g.minute !== minute || !sameDims(g.dims, f)) {
+        const dims = dimsOf(f);
+        const key = `${minute}\u0003${fullKey(dims)}`;
+        g = groups.get(key);
+        if (!g) groups.set(key, (g = { dims, end, minute, sum: new Cell({ dims }) }));
+        last = g;
+      }
       g.sum.add(deltaOf(f));
     }
     for (const g of groups.values()) this.count(g.dims, g.end, (c) => c.merge(g.sum));
