@@ -11,7 +11,7 @@ import type { WorkerClient } from './worker/client.js';
  * records are dropped and counted; the request never waits.
  */
 export class RecordFeed {
-  private batch = new RecordBatchEncoder();
+  private readonly batch = new RecordBatchEncoder();
   private scheduled = false;
   private lastWarning = 0;
   dropped = 0;
@@ -50,10 +50,9 @@ export class RecordFeed {
 
   readonly ship = (): void => {
     this.scheduled = false;
-    const batch = this.batch;
-    if (batch.count === 0) return;
-    this.batch = new RecordBatchEncoder();
-    if (!this.worker.post(batch.finish(), batch.count)) this.drop(batch.count);
+    const n = this.batch.count;
+    if (n === 0) return;
+    if (!this.worker.post(this.batch.finish(), n)) this.drop(n);
   };
 
   private drop(n: number): void {

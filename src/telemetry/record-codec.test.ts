@@ -80,6 +80,19 @@ describe('call-log record codec', () => {
     expect(decodeRecords(batch.finish()).map((r) => [r?.requestId, r?.routeId])).toEqual([['a', 'orders'], ['c', 'only-in-the-bad-one']]);
   });
 
+  it('starts a new batch after finishing one: each batch decodes alone (no string refers to the previous one)', () => {
+    const batch = new RecordBatchEncoder();
+    batch.add(trace({ requestId: 'a' }));
+    const first = batch.finish();
+    expect(batch.count).toBe(0);
+    batch.add(trace({ requestId: 'b' }));
+    batch.add(trace({ requestId: 'c' }));
+    const second = batch.finish();
+    expect(decodeRecords(first).map((r) => r?.requestId)).toEqual(['a']);
+    expect(decodeRecords(second)).toEqual(cloned([trace({ requestId: 'b' }), trace({ requestId: 'c' })]));
+    expect(first.buffer).not.toBe(second.buffer);
+  });
+
   it('is several times smaller than v8 serialization for a batch of like requests', () => {
     const batch: RequestTrace[] = Array.from({ length: 200 }, (_, i) => trace({ requestId: `018bcfe5-6800-7000-8000-${String(i).padStart(12, '0')}`, durationMs: i / 7 }));
     expect(encodeRecords(batch).byteLength * 3).toBeLessThan(serialize(batch).byteLength);

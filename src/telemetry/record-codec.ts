@@ -180,6 +180,12 @@ class Writer {
     for (const [s, i] of this.strings) if (i >= known) this.strings.delete(s);
   }
 
+  /** Empty again (the buffer kept): a new batch. */
+  reset(): void {
+    this.pos = 0;
+    this.strings.clear();
+  }
+
   finish(): Uint8Array<ArrayBuffer> {
     // A copy the size of the bytes: the message transfers (and the store keeps) exactly them.
     return this.u8.slice(0, this.pos);
@@ -268,9 +274,16 @@ export class RecordBatchEncoder {
     this.count++;
   }
 
-  /** The batch's bytes, in a buffer of their own (to transfer); the encoder is done. */
+  /**
+   * The batch's bytes, in a buffer of their own (to transfer). The encoder starts a new batch, in
+   * the buffer it grew for this one: a busy gateway does not grow one per batch.
+   */
   finish(): Uint8Array<ArrayBuffer> {
-    return this.w.finish();
+    const out = this.w.finish();
+    this.w.reset();
+    this.w.uint(RECORDS_TAG);
+    this.count = 0;
+    return out;
   }
 }
 
