@@ -40,7 +40,7 @@ async function engineOf(root, tag) {
   // The batch encoding of src/telemetry/record-codec.ts, or v8's for a checkout older than it.
   const codecFile = `${dist}/telemetry/record-codec.js`;
   const codec = existsSync(codecFile)
-    ? await import(codecFile).then((m) => ({ encode: m.encodeRecords, decode: m.decodeRecords }))
+    ? { encode: (await import(codecFile)).encodeRecords, decode: (await import(`${dist}/telemetry/record-decode.js`)).decodeRecords }
     : { encode: serialize, decode: deserialize };
   return { engine, newRequestId, codec };
 }

@@ -6,7 +6,8 @@ import { bodySizes } from './bodies/capture.js';
 import { renderBodies, type Masker } from './bodies/mask.js';
 import type { Owner } from './dimensions.js';
 import { callFacts, presentRow, toRow, type CallFacts } from './record.js';
-import { decodeRecords, encodeRecords, RECORDS_TAG, type StoredRecord } from './record-codec.js';
+import { encodeRecords, RECORDS_TAG, type StoredRecord } from './record-codec.js';
+import { decodeRecords } from './record-decode.js';
 
 /**
  * What is inside a call-log chunk (src/store/telemetry/chunks.ts): the batch's records as

@@ -2,7 +2,8 @@ import { deserialize, serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import type { RequestTrace } from '../core/trace.js';
 import { BodyCapture } from './bodies/capture.js';
-import { decodeRecords, encodeRecords, RecordBatchEncoder, RECORDS_TAG, type StoredRecord } from './record-codec.js';
+import { encodeRecords, RecordBatchEncoder, RECORDS_TAG, type StoredRecord } from './record-codec.js';
+import { decodeRecords } from './record-decode.js';
 
 const T0 = 1_700_000_000_123;
 

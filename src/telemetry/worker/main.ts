@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RequestTrace } from '../../core/trace.js';
-import { decodeRecords } from '../record-codec.js';
+import { decodeRecords } from '../record-decode.js';
 import { CHUNK_MAX_WAIT_MS, TelemetryEngine } from './engine.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 
