@@ -82,7 +82,7 @@ describe('call-log chunks', () => {
     expect(rows[2]).toMatchObject({ team: 'payments', api: 'shop-api' });
   });
 
-  it('reads chunks written before record-codec (v8 serializations, stop 14), alone and packed with newer batches', () => {
+  it('reads chunks written before record-codec (v8 serializations, by earlier builds), alone and packed with newer batches', () => {
     const old = serialize([trace({ requestId: 'a' }), trace({ requestId: 'b', status: 404 })]);
     const facts = (deserialize(old) as RequestTrace[]).map((x) => callFacts(x, dims));
     const [chunk] = encodeChunks(facts, [old], masker);

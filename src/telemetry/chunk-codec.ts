@@ -13,7 +13,7 @@ import { decodeRecords } from './record-decode.js';
  * What is inside a call-log chunk (src/store/telemetry/chunks.ts): the batch's records as
  * record-codec.ts encodes them — the very bytes the request path made to hand the batch to the
  * worker, so storing costs no encoding — and, beside it, the team and API of each record. Chunks
- * written before that codec (stop 14) hold v8 serializations, still read.
+ * written by earlier builds hold v8 serializations, still read.
  */
 
 /** Distinct (team, API) pairs and, per record, the index of its own. */
