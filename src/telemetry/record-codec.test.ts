@@ -94,6 +94,14 @@ describe('call-log record codec', () => {
     expect(first.buffer).not.toBe(second.buffer);
   });
 
+  it('encodes a batch whole after one that grew past a megabyte (captured bodies; that buffer is not kept)', () => {
+    const batch = new RecordBatchEncoder();
+    batch.add(trace({ bodiesText: { request: 'x'.repeat(3_000_000), response: null } }));
+    expect(batch.finish().byteLength).toBeGreaterThan(3_000_000);
+    batch.add(trace({ requestId: 'after' }));
+    expect(decodeRecords(batch.finish()).map((r) => r?.requestId)).toEqual(['after']);
+  });
+
   it('is several times smaller than v8 serialization for a batch of like requests', () => {
     const batch: RequestTrace[] = Array.from({ length: 200 }, (_, i) => trace({ requestId: `018bcfe5-6800-7000-8000-${String(i).padStart(12, '0')}`, durationMs: i / 7 }));
     expect(encodeRecords(batch).byteLength * 3).toBeLessThan(serialize(batch).byteLength);

@@ -35,8 +35,12 @@ export const Tag = { Undefined: 0, Null: 1, False: 2, True: 3, Int: 4, Float: 5,
 
 const MAX_DEPTH = 32;
 
+/** A batch's buffer starts this size; one grown past KEPT_BYTES (bodies captured) is not kept for the next. */
+const FIRST_BYTES = 16 * 1024;
+const KEPT_BYTES = 1024 * 1024;
+
 class Writer {
-  private u8 = new Uint8Array(16 * 1024);
+  private u8 = new Uint8Array(FIRST_BYTES);
   private dv = new DataView(this.u8.buffer);
   private pos = 0;
   private readonly strings = new Map<string, number>();
@@ -185,10 +189,14 @@ class Writer {
     for (const [s, i] of this.strings) if (i >= known) this.strings.delete(s);
   }
 
-  /** Empty again (the buffer kept): a new batch. */
+  /** Empty again: a new batch, in the buffer grown so far unless it outgrew KEPT_BYTES. */
   reset(): void {
     this.pos = 0;
     this.strings.clear();
+    if (this.u8.length > KEPT_BYTES) {
+      this.u8 = new Uint8Array(FIRST_BYTES);
+      this.dv = new DataView(this.u8.buffer);
+    }
   }
 
   finish(): Uint8Array<ArrayBuffer> {

@@ -2,9 +2,10 @@ import type { CallLogRow } from './tables.js';
 
 /**
  * Call logs are stored as chunks: one row per batch the telemetry worker writes, holding the batch's
- * records as the bytes the request path already encoded to hand them over (src/telemetry/record-codec.ts),
- * plus the distinct filter values ("terms") of the batch in an index table — the layout of Loki's chunks and label index. The worker writes one row and a handful
- * of terms per batch instead of 38 columns and three index entries per request.
+ * records as the bytes the request path already encoded to hand them over
+ * (src/telemetry/record-codec.ts), plus the distinct filter values ("terms") of the batch in an
+ * index table — the layout of Loki's chunks and label index. The worker writes one row and a
+ * handful of terms per batch instead of 38 columns and three index entries per request.
  *
  * The store reads and writes chunks; what is inside one is the telemetry codec's (ChunkCodec).
  */
