@@ -3,6 +3,7 @@ import type { ConsumerIdentity, CredentialIdentity, Headers, MatchedRoute, Reque
 import { BodyAbortedError, BodyTooLargeError } from '../core/context.js';
 import type { PolicyRef } from '../core/trace.js';
 import { DecisionTrace } from '../core/trace.js';
+import { sameHeaderName } from './response-info.js';
 
 /** Where the request body comes from: the live socket, or the simulator's input. */
 export interface BodySource {
@@ -210,7 +211,7 @@ export class GatewayRequestContext implements RequestContext {
     const list = (this.responseHeaders ??= []);
     const lower = name.toLowerCase();
     for (let i = 0; i < list.length; i += 2) {
-      if (list[i]!.toLowerCase() === lower) {
+      if (sameHeaderName(list[i]!, lower)) {
         list[i + 1] = value;
         return;
       }

@@ -31,12 +31,20 @@ export class FlatResponseInfo implements ResponseInfo {
   }
 }
 
+/**
+ * `name` is `lower` (already lower-case) but for case. Lengths are compared first: most names in a
+ * list differ in length, and lower-casing each one makes a string per header per call.
+ */
+export function sameHeaderName(name: string, lower: string): boolean {
+  return name.length === lower.length && (name === lower || name.toLowerCase() === lower);
+}
+
 /** Sets (replacing every same-named entry) a header in a flat list. */
 export function setFlatHeader(list: string[], name: string, value: string): void {
   const lower = name.toLowerCase();
   let placed = false;
   for (let i = 0; i < list.length; i += 2) {
-    if (list[i]!.toLowerCase() !== lower) continue;
+    if (!sameHeaderName(list[i]!, lower)) continue;
     if (placed) {
       list.splice(i, 2);
       i -= 2;

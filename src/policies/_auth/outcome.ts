@@ -1,5 +1,5 @@
 import type { ConsumerIdentity, CredentialIdentity, RequestContext } from '../../core/context.js';
-import { deny, type CompileContext, type Decision } from '../../core/policy.js';
+import { deny, type AllowDecision, type CompileContext, type Decision } from '../../core/policy.js';
 import { defineReasons } from '../../core/reasons.js';
 
 /** Codes every authentication policy may produce, listed in each one's `reasons`. */
@@ -75,12 +75,31 @@ export function authenticated(
   data: Record<string, unknown>,
   challengeOnMismatch: string = base.challenge,
 ): Decision {
+  return accept(ctx, base, consumer, credential, acceptance(base, consumer, credential, data), challengeOnMismatch);
+}
+
+/**
+ * The allow decision `authenticated` returns, built ahead of time: a policy whose facts for a
+ * credential do not change between requests (key-auth) builds it once and hands it to `accept`.
+ */
+export function acceptance(base: AuthBase, consumer: ConsumerIdentity, credential: CredentialIdentity, data: Record<string, unknown>): AllowDecision {
+  return { outcome: 'allow', detail: `${base.kind}: consumer ${consumer.id} (credential ${credential.id})`, data: { ...data, consumer: consumer.id, credential: credential.id } };
+}
+
+/** `authenticated` with its allow decision given (see `acceptance`). */
+export function accept(
+  ctx: RequestContext,
+  base: AuthBase,
+  consumer: ConsumerIdentity,
+  credential: CredentialIdentity,
+  allow: AllowDecision,
+  challengeOnMismatch: string = base.challenge,
+): Decision {
   const prev = ctx.consumer;
-  const facts = { ...data, consumer: consumer.id, credential: credential.id };
   if (prev && !prev.anonymous && prev.id !== consumer.id) {
     return deny('auth.consumer_mismatch', 'The credentials on this request belong to different consumers.', {
       headers: { 'www-authenticate': challengeOnMismatch },
-      data: { ...facts, authenticated_before: prev.id },
+      data: { ...allow.data, authenticated_before: prev.id },
     });
   }
   if (!prev || prev.anonymous) {
@@ -88,7 +107,7 @@ export function authenticated(
     ctx.credential = credential;
   }
   tellUpstream(ctx, base);
-  return { outcome: 'allow', detail: `${base.kind}: consumer ${consumer.id} (credential ${credential.id})`, data: facts };
+  return allow;
 }
 
 /** True when a policy denied because no credential of its kind was presented (multi-auth keeps looking). */
@@ -110,7 +129,7 @@ export function noCredential(ctx: RequestContext, base: AuthBase, code: string, 
   return deny(code, detail, { headers: { 'www-authenticate': base.challenge }, data: { ...data, presented: false } });
 }
 
-function useAnonymous(ctx: RequestContext, base: AuthBase, code: string, detail: string, data: Record<string, unknown>): Decision {
+function useAnonymous(ctx: RequestContext, base: AuthBase, code: string, detail: string, data: Record<string, unknown>): AllowDecision {
   const anon = base.anonymous!;
   ctx.consumer = anon;
   ctx.credential = undefined;

@@ -3,6 +3,8 @@ import { schemeCredentials, stripQuery } from '../_auth/token.js';
 
 export interface KeySources {
   readonly headers: readonly string[];
+  /** `header <name>` for each of `headers`: where a key was found, named once per config. */
+  readonly headerSources: readonly string[];
   readonly bearer: boolean;
   readonly query: readonly string[];
   readonly bodyField: string | undefined;
@@ -18,11 +20,12 @@ export type Found =
 
 /** The key from the headers, the Authorization header or the query (in this order); no body. */
 export function findKey(ctx: RequestContext, s: KeySources): Found | undefined {
-  for (const name of s.headers) {
-    const v = ctx.headers[name];
+  const names = s.headers;
+  for (let i = 0; i < names.length; i++) {
+    const v = ctx.headers[names[i]!];
     if (v === undefined) continue;
-    if (Array.isArray(v)) return { kind: 'ambiguous', source: `header ${name}` };
-    return { kind: 'key', key: v.trim(), source: `header ${name}` };
+    if (Array.isArray(v)) return { kind: 'ambiguous', source: s.headerSources[i]! };
+    return { kind: 'key', key: v.trim(), source: s.headerSources[i]! };
   }
   if (s.bearer) {
     const t = schemeCredentials(ctx, 'Bearer');

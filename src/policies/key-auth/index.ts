@@ -3,7 +3,7 @@ import type { RequestContext } from '../../core/context.js';
 import { definePolicy, deny, type Decision } from '../../core/policy.js';
 import { defineReasons } from '../../core/reasons.js';
 import { challenge } from '../_auth/challenge.js';
-import { authenticated, compileAuthBase, noCredential, SHARED_AUTH_REASONS, type AuthBase } from '../_auth/outcome.js';
+import { accept, acceptance, compileAuthBase, noCredential, SHARED_AUTH_REASONS, type AuthBase } from '../_auth/outcome.js';
 import { KEY_SYNTAX } from './credential.js';
 import { findKey, findKeyInBody, stripKey, type Found, type KeySources } from './extract.js';
 import { KeyAuthCredentialSchema, KeyAuthSchema, type KeyAuthConfig } from './schema.js';
@@ -21,8 +21,10 @@ export const reasons = defineReasons([
 ]);
 
 function sources(c: KeyAuthConfig): KeySources {
+  const headers = (c.headers ?? ['x-api-key']).map((h) => h.toLowerCase());
   return {
-    headers: (c.headers ?? ['x-api-key']).map((h) => h.toLowerCase()),
+    headers,
+    headerSources: headers.map((h) => `header ${h}`),
     bearer: c.bearer ?? true,
     query: c.query ?? [],
     bodyField: c.body_field,
@@ -39,24 +41,34 @@ function describeSources(s: KeySources): string {
 function decideKey(ctx: RequestContext, found: Found, table: ReadonlyMap<string, KeyEntry>, base: AuthBase, s: KeySources, strip: boolean): Decision {
   if (strip) stripKey(ctx, s, found);
   const source = found.source;
-  const headers = { 'www-authenticate': base.challenge };
+  const headers = () => ({ 'www-authenticate': base.challenge });
   if (found.kind === 'ambiguous') {
-    return deny('auth.key_malformed', `The API key in ${source} is given more than once.`, { headers, data: { source } });
+    return deny('auth.key_malformed', `The API key in ${source} is given more than once.`, { headers: headers(), data: { source } });
   }
   if (!KEY_SYNTAX.test(found.key)) {
-    return deny('auth.key_malformed', `The API key in ${source} is malformed: a key is 8 to 512 visible ASCII characters.`, { headers, data: { source, length: found.key.length } });
+    return deny('auth.key_malformed', `The API key in ${source} is malformed: a key is 8 to 512 visible ASCII characters.`, { headers: headers(), data: { source, length: found.key.length } });
   }
   // One-shot hash: a third of createHash's cost (no Hash object per request).
   const entry = table.get(hash('sha256', found.key, 'hex'));
-  if (!entry) return deny('auth.key_unknown', `The API key in ${source} is not valid.`, { headers, data: { source } });
-  const facts = { source, credential: entry.credential.id, consumer: entry.consumer.id, ...(entry.hint ? { hint: entry.hint } : {}), ...(entry.previous ? { rotated: true } : {}) };
-  if (entry.disabled) return deny('auth.key_disabled', 'The API key is disabled.', { headers, data: facts });
-  if (Date.now() >= entry.expiresAt) {
+  if (!entry) return deny('auth.key_unknown', `The API key in ${source} is not valid.`, { headers: headers(), data: { source } });
+  if (entry.disabled) return deny('auth.key_disabled', 'The API key is disabled.', { headers: headers(), data: facts(entry, source) });
+  if (entry.expiresAt !== Infinity && Date.now() >= entry.expiresAt) {
     const at = new Date(entry.expiresAt).toISOString();
     const detail = entry.previous ? `The API key was replaced; the old key stopped working at ${at}.` : `The API key expired at ${at}.`;
-    return deny('auth.key_expired', detail, { headers, data: { ...facts, expired_at: at } });
+    return deny('auth.key_expired', detail, { headers: headers(), data: { ...facts(entry, source), expired_at: at } });
   }
-  return authenticated(ctx, base, entry.consumer, entry.credential, facts);
+  // The allow decision of a key depends only on the key and where it was found: built once per
+  // config version and location (a handful), not per request.
+  let allow = entry.accepted.get(source);
+  if (!allow) {
+    allow = Object.freeze(acceptance(base, entry.consumer, entry.credential, facts(entry, source)));
+    entry.accepted.set(source, allow);
+  }
+  return accept(ctx, base, entry.consumer, entry.credential, allow);
+}
+
+function facts(entry: KeyEntry, source: string): Record<string, unknown> {
+  return { source, credential: entry.credential.id, consumer: entry.consumer.id, ...(entry.hint ? { hint: entry.hint } : {}), ...(entry.previous ? { rotated: true } : {}) };
 }
 
 /**

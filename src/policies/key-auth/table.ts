@@ -1,5 +1,5 @@
 import type { ConsumerIdentity, CredentialIdentity } from '../../core/context.js';
-import type { CompileContext } from '../../core/policy.js';
+import type { AllowDecision, CompileContext } from '../../core/policy.js';
 import type { KeyAuthCredential } from './schema.js';
 
 /** One accepted key hash: a credential's current key, or its previous one during a rotation overlap. */
@@ -11,6 +11,8 @@ export interface KeyEntry {
   readonly expiresAt: number;
   readonly previous: boolean;
   readonly hint: string | undefined;
+  /** Its allow decision per place the key was found, filled by the policy as keys are used. */
+  readonly accepted: Map<string, AllowDecision>;
 }
 
 function time(iso: string | undefined, what: string, credId: string, ctx: CompileContext): number {
@@ -38,10 +40,10 @@ export function buildKeyTable(ctx: CompileContext): Map<string, KeyEntry> {
     const f = rec.fields as Omit<KeyAuthCredential, 'id' | 'type'>;
     const credential: CredentialIdentity = Object.freeze({ id: rec.id, type: 'key-auth', scopes: Object.freeze([...(f.scopes ?? [])]) });
     const base = { consumer: rec.consumer, credential, disabled: f.disabled ?? false, hint: f.hint };
-    add(f.key_hash, { ...base, expiresAt: time(f.expires_at, 'expires_at', rec.id, ctx), previous: false });
+    add(f.key_hash, { ...base, accepted: new Map(), expiresAt: time(f.expires_at, 'expires_at', rec.id, ctx), previous: false });
     if (f.previous_key_hash !== undefined) {
       if (f.previous_expires_at === undefined) ctx.fail('', `key-auth credential ${JSON.stringify(rec.id)}: previous_key_hash needs previous_expires_at (the end of the rotation overlap)`);
-      add(f.previous_key_hash, { ...base, expiresAt: time(f.previous_expires_at, 'previous_expires_at', rec.id, ctx), previous: true });
+      add(f.previous_key_hash, { ...base, accepted: new Map(), expiresAt: time(f.previous_expires_at, 'previous_expires_at', rec.id, ctx), previous: true });
     }
   }
   return table;

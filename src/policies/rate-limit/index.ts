@@ -98,6 +98,8 @@ export const rateLimit = definePolicy<RateLimitConfig>({
         return policyItem(l.name, l.limit, ms % 1000 === 0 ? ms / 1000 : undefined);
       })
       .join(', ');
+    // Each limit's `RateLimit` item up to its remaining count (what limitItem writes), joined once.
+    const itemStart = limits.map((l, i) => `${i ? ', ' : ''}${limitItem(l.name, 0).slice(0, -1)}`);
     const store = counters.kind;
     const keys = n === 1 ? limits[0]!.key : limits.map((l) => l.key);
 
@@ -106,7 +108,7 @@ export const rateLimit = definePolicy<RateLimitConfig>({
         let field = '';
         for (let i = 0; i < n; i++) {
           const s = o.limits[i]!;
-          field += (i ? ', ' : '') + limitItem(limits[i]!.name, s.remaining, ceilSeconds(s.waitMs));
+          field += `${itemStart[i]!}${s.remaining};t=${ceilSeconds(s.waitMs)}`;
         }
         addRateLimitFields(req, policyField, field);
       }
