@@ -53,7 +53,7 @@ export function evaluate(snap: Snapshot, ctx: GatewayRequestContext): Evaluation
   }
   const route = m.entry.payload;
   ctx.route = { id: route.id, serviceId: route.service.id, params: m.params, tags: route.tags };
-  ctx.trace.add({ step: 'route', phase: 'route', outcome: 'allow', detail: `route ${route.id} -> service ${route.service.id}`, data: { route: route.id, service: route.service.id }, ms: 0 });
+  ctx.trace.add(route.entered);
   const exec = startExecution(route.chain);
   const r = runRequestPhases(ctx, exec, snap.consumerPolicies);
   if (r instanceof Promise) return r.then((d) => decide(d, route, exec, m.params, m.rest));

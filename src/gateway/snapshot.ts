@@ -6,7 +6,7 @@ import { ConfigFieldError, type CompileContext, type CredentialRecord, type Poli
 import type { ErrorDialect, ErrorDialects } from '../core/problem.js';
 import type { ReasonTable } from '../core/reasons.js';
 import type { ServiceHandler } from '../core/service-kind.js';
-import type { PolicyScope } from '../core/trace.js';
+import type { PolicyScope, TraceEntry } from '../core/trace.js';
 import { ConfigError, joinPath, schemaErrors, type FieldError } from '../config/field-errors.js';
 import type { ConfigRegistry } from '../config/registry.js';
 import type { ResolvedConfig, ResolvedPolicy } from '../config/resolve.js';
@@ -30,6 +30,8 @@ export interface CompiledRoute {
   readonly tags: readonly string[];
   readonly rewrite: PathRewrite | undefined;
   readonly dialect: ErrorDialect;
+  /** The trace entry of a request entering this route: the same (frozen) object for every request. */
+  readonly entered: TraceEntry;
 }
 
 export interface GatewaySettingsCompiled {
@@ -140,7 +142,7 @@ export function compileSnapshot(resolved: ResolvedConfig, version: number, deps:
     if (!deps.dialects.has(dialectName)) errors.push({ path: `routes[${i}].error_format`, message: `unknown error format ${JSON.stringify(dialectName)}` });
     return {
       config: r,
-      payload: { id: r.id, config: r, service: service!, chain, tags: r.tags ?? [], rewrite: compileRewrite(r), dialect: deps.dialects.get(dialectName) },
+      payload: { id: r.id, config: r, service: service!, chain, tags: r.tags ?? [], rewrite: compileRewrite(r), dialect: deps.dialects.get(dialectName), entered: routeEntry(r.id, service!.id) },
       // A shadowed policy does not enforce its answer: the preflight would go upstream.
       preflight: chain.steps.some((s) => s.instance.answersPreflight === true && !s.shadow),
     };
@@ -181,6 +183,10 @@ export function compileSnapshot(resolved: ResolvedConfig, version: number, deps:
 }
 
 const DISABLED: PolicyInstance = { evaluate: () => ({ outcome: 'skip', detail: 'disabled' }) };
+
+function routeEntry(route: string, service: string): TraceEntry {
+  return Object.freeze({ step: 'route', phase: 'route', outcome: 'allow', detail: `route ${route} -> service ${service}`, data: Object.freeze({ route, service }), ms: 0 });
+}
 
 function toFieldError(err: unknown, fallbackPath: string): FieldError {
   if (err instanceof ConfigFieldError) return { path: err.path, message: err.reason };

@@ -81,6 +81,16 @@ describe('call-log record codec', () => {
     expect(decodeRecords(batch.finish()).map((r) => [r?.requestId, r?.routeId])).toEqual([['a', 'orders'], ['c', 'only-in-the-bad-one']]);
   });
 
+  it('writes request ids whole (not looked up) and still numbers them: strings after them, and an id repeated, decode right', () => {
+    const records = [
+      trace({ requestId: 'orders' }),
+      trace({ requestId: 'orders', consumerId: 'orders', code: 'x.y' }),
+      trace({ requestId: 'x.y', routeId: 'x.y' }),
+    ];
+    const bytes = encodeRecords(records);
+    expect(decodeRecords(bytes)).toEqual(cloned(records));
+  });
+
   it('starts a new batch after finishing one: each batch decodes alone (no string refers to the previous one)', () => {
     const batch = new RecordBatchEncoder();
     batch.add(trace({ requestId: 'a' }));

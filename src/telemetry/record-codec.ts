@@ -11,7 +11,8 @@ import type { PolicyRef, RequestTrace, TraceEntry } from '../core/trace.js';
  * Layout: tag byte 0x02 (v8's own bytes start with 0xFF), then the records to the end of the bytes.
  * A record starts with its field flags (varint; 0 is a removed record), then the fields in
  * the order of `writeRecord`. A string is a varint: odd, the index (×2+1) of a string seen before in
- * this batch; even, a new one: its UTF-8 length ×2, then its bytes. Free-form values (entry data,
+ * this batch; even, a new one: its UTF-8 length ×2, then its bytes. Every new string takes the next
+ * index, even one the encoder knows no record repeats (a request id) and never refers back to. Free-form values (entry data,
  * annotations) are tagged (see Tag). A value that cannot be stored (a function, a symbol) is stored
  * as undefined, and objects nested deeper than MAX_DEPTH are cut there, rather than failing the
  * whole batch.
@@ -44,6 +45,8 @@ class Writer {
   private dv = new DataView(this.u8.buffer);
   private pos = 0;
   private readonly strings = new Map<string, number>();
+  /** The index the next new string gets (the decoder numbers every new string it reads). */
+  private next = 0;
 
   private room(n: number): void {
     if (this.pos + n <= this.u8.length) return;
@@ -79,7 +82,17 @@ class Writer {
   str(s: string): void {
     const seen = this.strings.get(s);
     if (seen !== undefined) return this.uint(seen * 2 + 1);
-    this.strings.set(s, this.strings.size);
+    this.strings.set(s, this.next);
+    this.fresh(s);
+  }
+
+  /** A string no other record of the batch repeats (a request id): written whole, not looked up. */
+  unique(s: string): void {
+    this.fresh(s);
+  }
+
+  private fresh(s: string): void {
+    this.next++;
     const len = s.length;
     this.room(5 + 3 * len);
     const u8 = this.u8;
@@ -181,17 +194,19 @@ class Writer {
   }
 
   get known(): number {
-    return this.strings.size;
+    return this.next;
   }
 
   rewind(pos: number, known: number): void {
     this.pos = pos;
+    this.next = known;
     for (const [s, i] of this.strings) if (i >= known) this.strings.delete(s);
   }
 
   /** Empty again: a new batch, in the buffer grown so far unless it outgrew KEPT_BYTES. */
   reset(): void {
     this.pos = 0;
+    this.next = 0;
     this.strings.clear();
     if (this.u8.length > KEPT_BYTES) {
       this.u8 = new Uint8Array(FIRST_BYTES);
@@ -215,7 +230,7 @@ function writeRecord(w: Writer, r: StoredRecord | null | undefined): void {
     (r.bytesIn !== undefined ? F.BytesIn : 0) | (r.bytesOut !== undefined ? F.BytesOut : 0) | (up !== undefined ? F.UpstreamFacts : 0) |
     (r.annotations !== undefined ? F.Annotations : 0) | (r.bodiesText !== undefined ? F.BodiesText : 0);
   w.uint(flags);
-  w.str(r.requestId);
+  w.unique(r.requestId);
   w.f64(r.timestamp);
   w.uint(r.configVersion);
   w.str(r.method);

@@ -11,6 +11,8 @@ export interface UpstreamTarget {
   readonly pool: Pool;
   readonly poolKey: string;
   readonly origin: string;
+  /** The trace detail of an answer from this target: `<origin> answered <status>`. */
+  readonly answered: (status: number) => string;
 }
 
 export interface ActiveHealth {
@@ -35,6 +37,19 @@ export interface CompiledUpstream {
   readonly active: ActiveHealth | undefined;
 }
 
+/** One string per status seen, instead of one per request (the trace's detail for every answer). */
+function answeredText(origin: string): (status: number) => string {
+  const seen = new Map<number, string>();
+  return (status) => {
+    let text = seen.get(status);
+    if (text === undefined) {
+      text = `${origin} answered ${status}`;
+      seen.set(status, text);
+    }
+    return text;
+  };
+}
+
 const ms = (v: number | string | undefined, dflt: number): number => (v === undefined ? dflt : parseDuration(v) ?? dflt);
 
 export function compileUpstream(serviceId: string, u: UpstreamConfig, pools: PoolManager, registry: TargetRegistry): CompiledUpstream {
@@ -47,7 +62,7 @@ export function compileUpstream(serviceId: string, u: UpstreamConfig, pools: Poo
     const url = typeof t === 'string' ? t : t.url;
     const origin = new URL(url).origin;
     const { pool, key } = pools.acquire(origin, poolOpts);
-    return { state: registry.get(serviceId, url, origin), weight: typeof t === 'string' ? 100 : t.weight ?? 100, pool, poolKey: key, origin };
+    return { state: registry.get(serviceId, url, origin), weight: typeof t === 'string' ? 100 : t.weight ?? 100, pool, poolKey: key, origin, answered: answeredText(origin) };
   });
   const p = u.health?.passive;
   const a = u.health?.active;

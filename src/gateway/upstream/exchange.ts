@@ -199,7 +199,7 @@ export class Exchange {
       this.retry();
       return;
     }
-    this.trace({ outcome: 'allow', detail: `${a.target.origin} answered ${status}`, data: { target: a.target.origin, attempt: this.attempt, status, connectMs: a.connectMs() }, ms });
+    this.trace({ outcome: 'allow', detail: a.target.answered(status), data: { target: a.target.origin, attempt: this.attempt, status, connectMs: a.connectMs() }, ms });
     const last = this.lastChunk;
     this.lastChunk = undefined;
     if (last) this.res.end(last);
