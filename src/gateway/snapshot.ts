@@ -142,7 +142,7 @@ export function compileSnapshot(resolved: ResolvedConfig, version: number, deps:
     if (!deps.dialects.has(dialectName)) errors.push({ path: `routes[${i}].error_format`, message: `unknown error format ${JSON.stringify(dialectName)}` });
     return {
       config: r,
-      payload: { id: r.id, config: r, service: service!, chain, tags: r.tags ?? [], rewrite: compileRewrite(r), dialect: deps.dialects.get(dialectName), entered: routeEntry(r.id, service!.id) },
+      payload: { id: r.id, config: r, service: service!, chain, tags: r.tags ?? [], rewrite: compileRewrite(r), dialect: deps.dialects.get(dialectName), entered: routeEntry(r.id, r.service) },
       // A shadowed policy does not enforce its answer: the preflight would go upstream.
       preflight: chain.steps.some((s) => s.instance.answersPreflight === true && !s.shadow),
     };
