@@ -1,7 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshPgSchema, hasPostgres, PG_URL } from '../../test-support/services.js';
 import { Store } from '../store.js';
 import { CallLogStore } from './call-logs.js';
+import { openTelemetryConnection } from './connection.js';
 import { RollupStore } from './rollups.js';
 import { chunkCodec, chunksOfRows } from '../../telemetry/chunk-codec.js';
 import { newRequestId } from '../../gateway/request-id.js';
@@ -56,18 +61,21 @@ function rollupRow(p: Partial<RollupRow>): RollupRow {
 }
 
 /** One suite, run on SQLite and on the real PostgreSQL. */
-function contract(name: string, open: () => Promise<{ store: Store; cleanup: () => Promise<void> }>) {
+type Opened = { store: Pick<Store, 'db' | 'dialect'>; sqlite?: BetterSqlite3.Database; cleanup: () => Promise<void> };
+
+function contract(name: string, open: () => Promise<Opened>) {
   describe(`telemetry store on ${name}`, () => {
-    let store: Store;
+    let store: Opened['store'];
+    let sqlite: Opened['sqlite'];
     let cleanup: () => Promise<void>;
     let logs: CallLogStore;
     let rollups: RollupStore;
     const T0 = 1_700_000_000_000;
 
     beforeAll(async () => {
-      ({ store, cleanup } = await open());
-      logs = new CallLogStore(store.db, store.dialect, chunkCodec);
-      rollups = new RollupStore(store.db, store.dialect);
+      ({ store, sqlite, cleanup } = await open());
+      logs = new CallLogStore(store.db, store.dialect, chunkCodec, sqlite);
+      rollups = new RollupStore(store.db, store.dialect, sqlite);
       const rows: CallLogRow[] = [];
       for (let i = 0; i < 120; i++) {
         rows.push(logRow({
@@ -209,6 +217,16 @@ function contract(name: string, open: () => Promise<{ store: Store; cleanup: () 
 contract('SQLite', async () => {
   const store = await Store.open({ url: ':memory:' });
   return { store, cleanup: () => store.close() };
+});
+
+// The telemetry worker's own connection to a SQLite file: chunks and rollups written with prepared statements.
+contract('a SQLite file (raw prepared statements)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-telemetry-'));
+  const file = join(dir, 'sluice.db');
+  const migrated = await Store.open({ url: file });
+  await migrated.close();
+  const conn = openTelemetryConnection(file);
+  return { store: conn, sqlite: conn.sqlite, cleanup: async () => { await conn.db.destroy(); rmSync(dir, { recursive: true, force: true }); } };
 });
 
 if (await hasPostgres()) {

@@ -85,7 +85,7 @@ export class TelemetryEngine {
   private readonly pending = new PendingChunk();
 
   private constructor(private readonly conn: ReturnType<typeof openTelemetryConnection>, private readonly o: EngineOptions) {
-    this.logs = new CallLogStore(conn.db, conn.dialect, chunkCodec);
+    this.logs = new CallLogStore(conn.db, conn.dialect, chunkCodec, conn.sqlite);
     this.rollups = new RollupStore(conn.db, conn.dialect, conn.sqlite);
     this.acc = new RollupAccumulator(o.node);
     this.sinkEvents = {
