@@ -91,6 +91,18 @@ describe('call-log record codec', () => {
     expect(decodeRecords(bytes)).toEqual(cloned(records));
   });
 
+  it('stores an object\'s own enumerable keys only, as structured clone does (not inherited or hidden ones)', () => {
+    class Sizes { constructor(readonly request: number, readonly response: number) {} get total(): number { return this.request + this.response; } }
+    const base = { inherited: 1 };
+    const child = Object.assign(Object.create(base) as Record<string, unknown>, { own: 2 });
+    Object.defineProperty(child, 'hidden', { value: 3, enumerable: false });
+    const bare = Object.assign(Object.create(null) as Record<string, unknown>, { x: 'y' });
+    const records = [trace({ annotations: { sizes: new Sizes(1, 2), child, bare } })];
+    const [back] = decodeRecords(encodeRecords(records));
+    expect(back?.annotations).toEqual({ sizes: { request: 1, response: 2 }, child: { own: 2 }, bare: { x: 'y' } });
+    expect(back?.annotations).toEqual((cloned(records) as StoredRecord[])[0]!.annotations);
+  });
+
   it('starts a new batch after finishing one: each batch decodes alone (no string refers to the previous one)', () => {
     const batch = new RecordBatchEncoder();
     batch.add(trace({ requestId: 'a' }));

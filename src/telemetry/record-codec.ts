@@ -180,9 +180,15 @@ class Writer {
     }
     this.u8[this.pos++] = Tag.Object;
     const o = v as Record<string, unknown>;
-    const keys = Object.keys(o);
-    this.uint(keys.length);
-    for (const k of keys) {
+    // Own enumerable keys (as Object.keys, without its array per object): for-in walks V8's cached
+    // key list; inherited keys are possible only below a prototype other than Object's (or none).
+    const proto: unknown = Object.getPrototypeOf(o);
+    const plain = proto === Object.prototype || proto === null;
+    let n = 0;
+    for (const k in o) if (plain || Object.hasOwn(o, k)) n++;
+    this.uint(n);
+    for (const k in o) {
+      if (!plain && !Object.hasOwn(o, k)) continue;
       this.str(k);
       this.value(o[k], depth + 1);
     }
