@@ -12,10 +12,10 @@ import type { PolicyRef, RequestTrace, TraceEntry } from '../core/trace.js';
  * A record starts with its field flags (varint; 0 is a removed record), then the fields in
  * the order of `writeRecord`. A string is a varint: odd, the index (×2+1) of a string seen before in
  * this batch; even, a new one: its UTF-8 length ×2, then its bytes. Every new string takes the next
- * index, even one the encoder knows no record repeats (a request id) and never refers back to. Free-form values (entry data,
- * annotations) are tagged (see Tag). A value that cannot be stored (a function, a symbol) is stored
- * as undefined, and objects nested deeper than MAX_DEPTH are cut there, rather than failing the
- * whole batch.
+ * index, even one the encoder knows no record repeats (a request id) and never refers back to.
+ * Free-form values (entry data, annotations) are tagged (see Tag). A value that cannot be stored (a
+ * function, a symbol) is stored as undefined, and objects nested deeper than MAX_DEPTH are cut
+ * there, rather than failing the whole batch.
  */
 export const RECORDS_TAG = 0x02;
 
@@ -83,15 +83,11 @@ class Writer {
     const seen = this.strings.get(s);
     if (seen !== undefined) return this.uint(seen * 2 + 1);
     this.strings.set(s, this.next);
-    this.fresh(s);
+    this.unique(s);
   }
 
-  /** A string no other record of the batch repeats (a request id): written whole, not looked up. */
+  /** A new string, written whole; called directly for one no record of the batch repeats (a request id). */
   unique(s: string): void {
-    this.fresh(s);
-  }
-
-  private fresh(s: string): void {
     this.next++;
     const len = s.length;
     this.room(5 + 3 * len);
